@@ -1,0 +1,52 @@
+# The two commands in the README: `make run` and `make test`. Everything else is what they need.
+VENV ?= .venv
+PYTHON ?= python3
+FLASK := $(VENV)/bin/flask --app pwa
+HOST ?= 127.0.0.1
+PORT ?= 5000
+VENDOR := pwa/static/vendor
+
+.PHONY: run test setup vendor lint format clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Third-party front-end files come from npm and are copied, never committed.
+$(VENDOR)/.copied: node_modules/.installed
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/nhsuk $(VENDOR)/idb
+	cp node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
+	   node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js $(VENDOR)/nhsuk/
+	cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets $(VENDOR)/nhsuk/
+	cp node_modules/idb/build/index.js $(VENDOR)/idb/
+	touch $@
+
+vendor: $(VENDOR)/.copied
+
+setup: $(VENV)/.installed vendor
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache

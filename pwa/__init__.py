@@ -1,0 +1,68 @@
+"""Offline-first PWA for social prescribing link workers."""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, send_from_directory
+from flask.typing import ResponseReturnValue
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from . import models  # noqa: F401 - register the tables with the metadata
+from .config import configure
+from .database import configure_database
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+try:
+    __version__ = version("link-worker-pwa")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0.0.0"
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the app."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PWA_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure(app, test_config)
+    app.config["APP_VERSION"] = __version__
+
+    # nhsuk-frontend-jinja's macros need ChainableUndefined; our templates come first.
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [FileSystemLoader(PACKAGE_DIR / "templates"), PackageLoader("nhsuk_frontend_jinja")]
+        ),
+        "autoescape": True,
+        "extensions": ["jinja2.ext.do"],
+    }
+
+    db.init_app(app)
+    configure_database(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import cli, errors, filters
+    from .views import register_views
+
+    errors.init_app(app)
+    filters.init_app(app)
+    cli.init_app(app)
+    register_views(app)
+
+    @app.get("/assets/<path:filename>")
+    def nhsuk_assets(filename: str) -> ResponseReturnValue:
+        """Serve NHS.UK frontend's images where its CSS expects them."""
+        return send_from_directory(PACKAGE_DIR / "static" / "vendor" / "nhsuk" / "assets", filename)
+
+    return app

@@ -1,0 +1,44 @@
+"""Write audit events for staff reads and every change."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from .extensions import db
+from .models import AuditEvent, Patient, Synced
+
+
+def audit(
+    action: str,
+    record: Synced | None = None,
+    *,
+    patient: Patient | None = None,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    user_id: uuid.UUID | None = None,
+) -> None:
+    """Add an audit event to the current transaction, so it commits or rolls back with the change."""
+    if record is not None:
+        record_type = record_type or record.__tablename__
+    if patient is None and isinstance(record, Patient):
+        patient = record
+    if (record is not None and record.id is None) or (patient is not None and patient.id is None):
+        # The event refers to these rows by foreign key: write them first.
+        db.session.flush()
+    if record is not None:
+        record_id = str(record.id)
+    if user_id is None and current_user and current_user.is_authenticated:
+        user_id = current_user.id
+    db.session.add(
+        AuditEvent(
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            patient_id=patient.id if patient is not None else None,
+            user_id=user_id,
+            ip_address=request.remote_addr if has_request_context() else None,
+        )
+    )

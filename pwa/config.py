@@ -1,0 +1,76 @@
+"""Layer the configuration: defaults, then instance/config.py, then the environment, then tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "lw_session",
+    # A staff session lasts a working day; signing in again after that is expected.
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=10),
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # argon2id at argon2-cffi's default (RFC 9106 low-memory: 64 MiB, 3 passes, 4 lanes), above
+    # OWASP's minimum of 19 MiB, 2 passes, 1 lane.
+    "ARGON2_MEMORY_KIB": 65536,
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_PARALLELISM": 4,
+    "SIGN_IN_LIMITS": "5 per 15 minutes",
+    "SIGN_IN_ADDRESS_LIMITS": "50 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "PRACTICE_TIMEZONE": "Europe/London",
+}
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Load every layer of configuration into app.config, generating secrets on first run."""
+    app.config.from_mapping(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+        Path(app.instance_path) / "pwa.sqlite3"
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    # FLASK_-prefixed variables (JSON-parsed, e.g. FLASK_SESSION_COOKIE_SECURE=false) and the
+    # conventional unprefixed names deployments already use.
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(os.environ["DATABASE_URL"])
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Use psycopg 3 for the postgres:// URLs hosting platforms hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def _instance_secret(path: Path) -> str:
+    """Read a secret from the instance folder, creating it (readable by us alone) the first time."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_hex(32)
+    # O_EXCL: if two processes start at once, one writes and the other reads what it wrote.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value

@@ -1,0 +1,46 @@
+"""One page for each error a person can meet, instead of a bare server response."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
+    403: ("You do not have access to this page", "If you think you should, ask your practice admin."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("That action is not allowed here", "Go back and try again from the page you were on."),
+    413: ("That was too much to send at once", "Try again with less."),
+    429: ("Too many attempts", "For your security, wait 15 minutes before trying again."),
+    500: ("Sorry, there is a problem with the service", "Nothing you entered has been saved. Try again later."),
+}  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    """Render every HTTP error with the app's error page."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return render_template(
+            "error.html",
+            title="Your session has expired",
+            message="For your security, this page timed out. Go back, reload the page and try "
+            "again: nothing you entered was saved.",
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        title, message = MESSAGES.get(code, (error.name, error.description or ""))
+        return render_template("error.html", title=title, message=message), code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> ResponseReturnValue:
+        db.session.rollback()  # never leave half a change behind
+        app.logger.exception("Unhandled error")  # the traceback, never the form data
+        title, message = MESSAGES[500]
+        return render_template("error.html", title=title, message=message), 500

@@ -1,0 +1,29 @@
+"""Create the Flask extensions unbound; `create_app` binds them."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+# Limits are set per view; in-memory storage suits one process, RATELIMIT_STORAGE_URI a cluster.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def username_key() -> str:
+    """Key a sign-in limit by the username tried, so guessing one account is slowed anywhere."""
+    return "user:" + (request.form.get("username") or "").strip().lower()

@@ -1,0 +1,39 @@
+"""Adding and editing a community asset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, InputRequired, Length, Optional
+
+from ..models import ASSET_CATEGORIES
+
+
+class AssetForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired("Enter the name"), Length(max=200)])
+    category = SelectField(
+        "Category",
+        choices=[("", "Choose a category"), *ASSET_CATEGORIES.items()],
+        validators=[InputRequired("Select a category")],
+    )
+    description = TextAreaField("What it offers", validators=[Optional(), Length(max=4000)])
+    contact = StringField("Contact (phone or email)", validators=[Optional(), Length(max=200)])
+    address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
+    opening_times = TextAreaField("Opening times", validators=[Optional(), Length(max=500)])
+    url = StringField(
+        "Website",
+        validators=[Optional(), URL(message="Enter a full web address, like https://example.org"),
+                    Length(max=500)],
+    )
+    active = BooleanField("Open to referrals", default=True)
+
+    def asset_fields(self) -> dict[str, Any]:
+        """Return the cleaned values to store on a CommunityAsset."""
+        return {
+            name: (self[name].data or "").strip()
+            for name in ("name", "category", "description", "contact", "address", "postcode",
+                         "opening_times", "url")
+        } | {"active": bool(self.active.data)}

@@ -1,0 +1,65 @@
+"""The check-in form: any of the three measures, needs and notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..measures import MEASURES, Measure
+from ..models import NEEDS
+from .fields import CheckboxListField
+
+
+def _answer_field(measure: Measure, question: str) -> RadioField:
+    choices = [(str(value), measure.answer_labels.get(value, str(value))) for value in measure.answers]
+    if measure.high - measure.low > 4:  # 0-10 scales: the number is the label, ends explained
+        choices = [(str(value), str(value)) for value in measure.answers]
+    return RadioField(question, choices=choices, validators=[Optional()])
+
+
+class CheckInForm(FlaskForm):
+    needs = CheckboxListField("Needs discussed today", choices=list(NEEDS.items()))
+    notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=10000)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check each measure is either complete or left out, and that one is complete."""
+        valid = super().validate(extra_validators)
+        complete = 0
+        for measure in MEASURES.values():
+            fields = [self[field_name(measure.key, item)] for item in measure.item_keys]
+            answered = [f for f in fields if f.data]
+            if answered and len(answered) < len(fields):
+                for f in fields:
+                    if not f.data:
+                        f.errors = [*f.errors, f"Answer this question or clear the {measure.title} answers"]
+                valid = False
+            elif answered:
+                complete += 1
+        if complete == 0 and valid:
+            self.form_errors.append("Answer every question of at least one measure")
+            valid = False
+        return valid
+
+    def answered_measures(self) -> dict[str, dict[str, int]]:
+        """Return the complete measures as {measure: {item: answer}}."""
+        result: dict[str, dict[str, int]] = {}
+        for measure in MEASURES.values():
+            answers = {item: self[field_name(measure.key, item)].data for item in measure.item_keys}
+            if all(answers.values()):
+                result[measure.key] = {item: int(value) for item, value in answers.items()}
+        return result
+
+    def measure_fields(self, measure: Measure) -> list[RadioField]:
+        return [self[field_name(measure.key, item)] for item in measure.item_keys]
+
+
+def field_name(measure: str, item: str) -> str:
+    return f"{measure}__{item}"
+
+
+for _measure in MEASURES.values():
+    for _item in _measure.items:
+        setattr(CheckInForm, field_name(_measure.key, _item.key), _answer_field(_measure, _item.question))

@@ -1,0 +1,33 @@
+"""Scheduling a follow-up, and marking one done."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField, TimeField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..models import FOLLOW_UP_KINDS
+from .fields import MemorableDateField
+
+
+class FollowUpForm(FlaskForm):
+    due_date = MemorableDateField("Date", validators=[InputRequired("Enter the date it is due")])
+    due_time = TimeField(
+        "Time (optional)", validators=[Optional()], default=time(9, 0), format="%H:%M"
+    )
+    kind = RadioField(
+        "What kind of follow-up?",
+        choices=list(FOLLOW_UP_KINDS.items()),
+        validators=[InputRequired("Select what kind of follow-up it is")],
+    )
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
+
+    def validate_due_date(self, field: MemorableDateField) -> None:
+        if field.data and field.data < date.today():
+            raise ValidationError("Date must be today or in the future")
+
+
+class FollowUpDoneForm(FlaskForm):
+    """A button: the CSRF token is the whole form."""

@@ -1,0 +1,30 @@
+"""Referring a patient to a community asset, and updating how it went."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..models import REFERRAL_STATUSES
+
+
+class ReferralForm(FlaskForm):
+    patient_id = SelectField(
+        "Patient", choices=[], validators=[InputRequired("Select the patient to refer")]
+    )
+    status = RadioField(
+        "Status",
+        choices=[(k, v) for k, v in REFERRAL_STATUSES.items() if k in ("suggested", "referred")],
+        default="referred",
+        validators=[InputRequired("Select the status of the referral")],
+    )
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class ReferralStatusForm(FlaskForm):
+    status = SelectField(
+        "Status",
+        choices=list(REFERRAL_STATUSES.items()),
+        validators=[InputRequired("Select the status of the referral")],
+    )

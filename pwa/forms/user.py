@@ -1,0 +1,42 @@
+"""Creating users and changing whether they can sign in."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import InputRequired, Length, Regexp
+
+from ..models import ROLE_NAMES
+from ..passwords import MIN_PASSWORD_LENGTH
+
+
+class UserForm(FlaskForm):
+    display_name = StringField(
+        "Full name", validators=[InputRequired("Enter their full name"), Length(max=120)]
+    )
+    username = StringField(
+        "Username",
+        validators=[
+            InputRequired("Enter a username"),
+            Length(min=3, max=80, message="Username must be 3 to 80 characters"),
+            Regexp(r"^[a-z0-9._-]+$", message="Use lower-case letters, numbers, dots, dashes"),
+        ],
+    )
+    role = RadioField(
+        "Role", choices=list(ROLE_NAMES.items()), validators=[InputRequired("Select a role")]
+    )
+    password = PasswordField(
+        "Temporary password",
+        validators=[
+            InputRequired("Enter a temporary password"),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Password must be at least {MIN_PASSWORD_LENGTH} characters",
+            ),
+        ],
+    )
+
+
+class UserActiveForm(FlaskForm):
+    """A button: the CSRF token is the whole form."""

@@ -1,0 +1,203 @@
+"""Score the wellbeing measures a check-in can hold: ONS4, SWEMWBS and UCLA-3.
+
+Pure functions with no Flask: the server scores every check-in with them, and the phone previews
+scores with the same rules. Wording follows the published instruments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class MeasureError(ValueError):
+    """An answer set that cannot be scored; `item` names the offending item (or None)."""
+
+    def __init__(self, message: str, item: str | None = None) -> None:
+        super().__init__(message)
+        self.item = item
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    title: str
+    intro: str
+    items: tuple[Item, ...]
+    low: int
+    high: int
+    # Labels for the answer values, lowest first; for 0-10 scales only the ends are labelled.
+    answer_labels: Mapping[int, str]
+
+    @property
+    def item_keys(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items)
+
+    @property
+    def answers(self) -> range:
+        return range(self.low, self.high + 1)
+
+
+ONS4 = Measure(
+    key="ons4",
+    title="ONS personal wellbeing (ONS4)",
+    intro=(
+        "For each of these questions, answer on a scale of 0 to 10, where 0 is "
+        "\u201cnot at all\u201d and 10 is \u201ccompletely\u201d."
+    ),
+    items=(
+        Item("life_satisfaction", "Overall, how satisfied are you with your life nowadays?"),
+        Item(
+            "worthwhile",
+            "Overall, to what extent do you feel that the things you do in your life "
+            "are worthwhile?",
+        ),
+        Item("happiness", "Overall, how happy did you feel yesterday?"),
+        Item("anxiety", "On a similar scale, overall, how anxious did you feel yesterday?"),
+    ),
+    low=0,
+    high=10,
+    answer_labels={0: "Not at all", 10: "Completely"},
+)
+
+SWEMWBS = Measure(
+    key="swemwbs",
+    title="Short Warwick-Edinburgh Mental Wellbeing Scale (SWEMWBS)",
+    intro=(
+        "Below are some statements about feelings and thoughts. Choose the answer that best "
+        "describes your experience of each over the last 2 weeks."
+    ),
+    items=(
+        Item("optimistic", "I\u2019ve been feeling optimistic about the future"),
+        Item("useful", "I\u2019ve been feeling useful"),
+        Item("relaxed", "I\u2019ve been feeling relaxed"),
+        Item("dealing_with_problems", "I\u2019ve been dealing with problems well"),
+        Item("thinking_clearly", "I\u2019ve been thinking clearly"),
+        Item("close_to_others", "I\u2019ve been feeling close to other people"),
+        Item("own_mind", "I\u2019ve been able to make up my own mind about things"),
+    ),
+    low=1,
+    high=5,
+    answer_labels={
+        1: "None of the time",
+        2: "Rarely",
+        3: "Some of the time",
+        4: "Often",
+        5: "All of the time",
+    },
+)
+
+UCLA3 = Measure(
+    key="ucla3",
+    title="Loneliness (UCLA 3-item scale)",
+    intro="The next questions are about how you feel about different aspects of your life.",
+    items=(
+        Item("companionship", "How often do you feel that you lack companionship?"),
+        Item("left_out", "How often do you feel left out?"),
+        Item("isolated", "How often do you feel isolated from others?"),
+    ),
+    low=1,
+    high=3,
+    answer_labels={1: "Hardly ever", 2: "Some of the time", 3: "Often"},
+)
+
+MEASURES: dict[str, Measure] = {m.key: m for m in (ONS4, SWEMWBS, UCLA3)}
+
+# Raw SWEMWBS total (7-35) to metric score: the Rasch conversion table published by
+# Stewart-Brown et al. (2009) and distributed by Warwick Medical School.
+SWEMWBS_METRIC: dict[int, float] = dict(
+    zip(
+        range(7, 36),
+        (
+            7.00, 9.51, 11.25, 12.40, 13.33, 14.08, 14.75, 15.32, 15.84, 16.36,
+            16.88, 17.43, 17.98, 18.59, 19.25, 19.98, 20.73, 21.54, 22.35, 23.21,
+            24.11, 25.03, 26.02, 27.03, 28.13, 29.31, 30.70, 32.55, 35.00,
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+
+UCLA3_LONELY_FROM = 6
+
+
+def _validated(measure: Measure, answers: Mapping[str, Any]) -> dict[str, int]:
+    """Return the answers as ints, or raise MeasureError naming the first bad item."""
+    if not isinstance(answers, Mapping):
+        raise MeasureError(f"{measure.key} answers must be an object of item: answer")
+    for key in answers:
+        if key not in measure.item_keys:
+            raise MeasureError(f"{measure.key} has no item called {key!r}", item=str(key))
+    clean: dict[str, int] = {}
+    for key in measure.item_keys:
+        if key not in answers:
+            raise MeasureError(f"{measure.key} is missing an answer for {key}", item=key)
+        value = answers[key]
+        # bool is a subclass of int, but True is not an answer anyone gave.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise MeasureError(f"{measure.key} answer for {key} must be a whole number", item=key)
+        if value not in measure.answers:
+            raise MeasureError(
+                f"{measure.key} answer for {key} must be from {measure.low} to {measure.high}",
+                item=key,
+            )
+        clean[key] = value
+    return clean
+
+
+def ons4_band(item: str, value: int) -> str:
+    """Return the ONS threshold band for one ONS4 answer."""
+    if item == "anxiety":
+        if value <= 1:
+            return "very_low"
+        if value <= 3:
+            return "low"
+        return "medium" if value <= 5 else "high"
+    if value <= 4:
+        return "low"
+    if value <= 6:
+        return "medium"
+    return "high" if value <= 8 else "very_high"
+
+
+def score_ons4(answers: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Score ONS4: each item is reported on its own with its band."""
+    clean = _validated(ONS4, answers)
+    return {key: {"value": value, "band": ons4_band(key, value)} for key, value in clean.items()}
+
+
+def score_swemwbs(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Score SWEMWBS: the raw total and its metric conversion."""
+    raw = sum(_validated(SWEMWBS, answers).values())
+    return {"raw": raw, "metric": SWEMWBS_METRIC[raw]}
+
+
+def score_ucla3(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Score UCLA-3: the total, and whether it counts as lonely."""
+    total = sum(_validated(UCLA3, answers).values())
+    return {"total": total, "lonely": total >= UCLA3_LONELY_FROM}
+
+
+_SCORERS = {"ons4": score_ons4, "swemwbs": score_swemwbs, "ucla3": score_ucla3}
+
+
+def score(measure: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Score one measure's complete set of answers."""
+    try:
+        scorer = _SCORERS[measure]
+    except (KeyError, TypeError):
+        raise MeasureError(f"there is no measure called {measure!r}") from None
+    return scorer(answers)
+
+
+def score_all(measures: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Score every measure in a check-in; a check-in holds at least one."""
+    if not isinstance(measures, Mapping) or not measures:
+        raise MeasureError("a check-in needs at least one complete measure")
+    return {key: score(key, answers) for key, answers in measures.items()}

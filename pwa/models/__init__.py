@@ -1,0 +1,43 @@
+"""The data model in DESIGN.md, one module per area."""
+
+from __future__ import annotations
+
+from .assets import ASSET_CATEGORIES, CommunityAsset
+from .audit import AuditEvent
+from .base import Synced, UTCDateTime, change_counter, utcnow
+from .patients import NEEDS, PATIENT_STATUSES, Patient
+from .push import PushSubscription
+from .records import (
+    CHECKIN_SOURCES,
+    FOLLOW_UP_KINDS,
+    REFERRAL_STATUSES,
+    AssetReferral,
+    CheckIn,
+    FollowUp,
+)
+from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, User
+
+__all__ = [
+    "ASSET_CATEGORIES",
+    "CHECKIN_SOURCES",
+    "FOLLOW_UP_KINDS",
+    "NEEDS",
+    "PATIENT_STATUSES",
+    "REFERRAL_STATUSES",
+    "ROLES",
+    "ROLE_NAMES",
+    "STAFF_ROLES",
+    "AssetReferral",
+    "AuditEvent",
+    "CheckIn",
+    "CommunityAsset",
+    "Device",
+    "FollowUp",
+    "Patient",
+    "PushSubscription",
+    "Synced",
+    "UTCDateTime",
+    "User",
+    "change_counter",
+    "utcnow",
+]

@@ -1,0 +1,58 @@
+"""The directory of community assets link workers refer people to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import Synced
+
+ASSET_CATEGORIES = {
+    "social_groups": "Social groups and clubs",
+    "money_advice": "Money and debt advice",
+    "housing": "Housing support",
+    "employment": "Work, training and volunteering",
+    "mental_wellbeing": "Mental wellbeing",
+    "physical_activity": "Physical activity",
+    "carers": "Carers' support",
+    "food": "Food",
+    "digital": "Digital skills",
+    "arts_culture": "Arts, culture and learning",
+    "nature": "Nature and gardening",
+    "other": "Other",
+}
+
+
+class CommunityAsset(Synced, db.Model):
+    __tablename__ = "community_assets"
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    category: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    address: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    postcode: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    opening_times: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    @property
+    def category_name(self) -> str:
+        return ASSET_CATEGORIES.get(self.category, self.category)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record's sync `data`, as DESIGN.md names the fields."""
+        return {
+            "name": self.name,
+            "category": self.category,
+            "description": self.description,
+            "contact": self.contact,
+            "address": self.address,
+            "postcode": self.postcode,
+            "opening_times": self.opening_times,
+            "url": self.url,
+            "active": self.active,
+        }

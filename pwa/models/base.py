@@ -1,0 +1,101 @@
+"""Column types and the mixin every synced record shares: client UUID, version, change sequence."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, Integer, Table, Uuid, event, insert, update
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the server's clock as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store instants as naive UTC and always hand back aware UTC datetimes.
+
+    SQLite has no time zone type, so without this an aware value written to it comes back naive
+    and comparisons across the two databases silently differ.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+# One row holding the last change sequence number handed out. Taking the next number is an UPDATE
+# of this row, so the row lock orders numbers in commit order: a pull by cursor can never skip a
+# change that committed late with a lower number.
+change_counter = Table(
+    "change_counter",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+
+@event.listens_for(change_counter, "after_create")
+def _seed_change_counter(target: Table, connection: Connection, **kw: Any) -> None:
+    connection.execute(insert(change_counter).values(id=1, value=0))
+
+
+class Synced:
+    """Columns of a record the phone can create offline and the sync feed carries."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # Incremented by SQLAlchemy on every UPDATE, which also checks it (optimistic concurrency).
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr passes the class
+        return {"version_id_col": cls.__table__.c.version}
+
+
+def _next_sequence_numbers(session: Session, count: int) -> range:
+    """Reserve `count` change sequence numbers in this transaction."""
+    last = session.connection().execute(
+        update(change_counter)
+        .where(change_counter.c.id == 1)
+        .values(value=change_counter.c.value + count)
+        .returning(change_counter.c.value)
+    ).scalar_one()
+    return range(last - count + 1, last + 1)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_change_sequence(session: Session, flush_context: Any, instances: Any) -> None:
+    """Give every new or changed synced record the next change sequence number."""
+    changed = [obj for obj in session.new if isinstance(obj, Synced)]
+    changed += [
+        obj
+        for obj in session.dirty
+        if isinstance(obj, Synced) and session.is_modified(obj, include_collections=False)
+    ]
+    if not changed:
+        return
+    # A stable order keeps sequence numbers deterministic within one flush.
+    changed.sort(key=lambda obj: str(obj.id or ""))
+    for obj, seq in zip(changed, _next_sequence_numbers(session, len(changed)), strict=True):
+        obj.seq = seq

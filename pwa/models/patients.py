@@ -1,0 +1,94 @@
+"""People on a link worker's caseload."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..nhs_number import format_nhs_number
+from .base import Synced, UTCDateTime
+
+if TYPE_CHECKING:
+    from .records import AssetReferral, CheckIn, FollowUp
+    from .users import User
+
+NEEDS = {
+    "loneliness": "Loneliness or isolation",
+    "debt": "Debt or money worries",
+    "housing": "Housing",
+    "employment": "Employment",
+    "benefits": "Benefits",
+    "mental_wellbeing": "Mental wellbeing",
+    "physical_activity": "Physical activity",
+    "carer": "Caring for someone",
+    "food": "Food",
+    "digital": "Getting online",
+    "other": "Something else",
+}
+PATIENT_STATUSES = ("active", "discharged")
+
+
+class Patient(Synced, db.Model):
+    __tablename__ = "patients"
+
+    given_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    family_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    link_worker_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id"), nullable=False, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    needs: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    referral_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    consent_to_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The patient's own sign-in, once they have been invited to self-report.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), unique=True)
+
+    link_worker: Mapped[User] = relationship(foreign_keys=[link_worker_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    check_ins: Mapped[list[CheckIn]] = relationship(
+        back_populates="patient", order_by="CheckIn.captured_at"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="patient", order_by="FollowUp.due_at"
+    )
+    referrals: Mapped[list[AssetReferral]] = relationship(
+        back_populates="patient", order_by="AssetReferral.created_at"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def nhs_number_display(self) -> str:
+        return format_nhs_number(self.nhs_number) if self.nhs_number else ""
+
+    @property
+    def need_names(self) -> list[str]:
+        return [NEEDS.get(code, code) for code in self.needs]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record's sync `data`, as DESIGN.md names the fields."""
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "nhs_number": self.nhs_number,
+            "phone": self.phone,
+            "postcode": self.postcode,
+            "link_worker_id": str(self.link_worker_id),
+            "status": self.status,
+            "needs": list(self.needs),
+            "referral_reason": self.referral_reason,
+            "consent_to_contact": self.consent_to_contact,
+        }

@@ -1,0 +1,141 @@
+"""What happens with a patient: check-ins, follow-ups and referrals to community assets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Synced, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .assets import CommunityAsset
+    from .patients import Patient
+    from .users import User
+
+CHECKIN_SOURCES = ("link_worker", "self")
+FOLLOW_UP_KINDS = {"visit": "Visit", "call": "Phone call", "self_checkin": "Self check-in"}
+REFERRAL_STATUSES = {
+    "suggested": "Suggested",
+    "referred": "Referred",
+    "attended": "Attended",
+    "declined": "Declined",
+}
+
+
+class CheckIn(Synced, db.Model):
+    """A wellbeing check-in. Immutable once stored: a correction is a new one that `amends` it."""
+
+    __tablename__ = "check_ins"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("patients.id"), nullable=False, index=True
+    )
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The phone's clock (as an instant, with the offset it was given in) and the server's clock:
+    # the server never orders by client time, but people want to see when the visit happened.
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    captured_utc_offset: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    measures: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, nullable=False)
+    scores: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    needs: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    amends_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("check_ins.id"))
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"))
+
+    patient: Mapped[Patient] = relationship(back_populates="check_ins")
+    author: Mapped[User] = relationship()
+
+    @property
+    def captured_at_local(self) -> datetime:
+        """Return when the check-in was captured, in the time zone the phone was in."""
+        offset = timezone(timedelta(minutes=self.captured_utc_offset))
+        return self.captured_at.astimezone(offset)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record's sync `data`, as DESIGN.md names the fields."""
+        return {
+            "patient_id": str(self.patient_id),
+            "captured_at": self.captured_at_local.isoformat(),
+            "source": self.source,
+            "measures": self.measures,
+            "scores": self.scores,
+            "needs": list(self.needs),
+            "notes": self.notes,
+            "amends": str(self.amends_id) if self.amends_id else None,
+        }
+
+
+class FollowUp(Synced, db.Model):
+    __tablename__ = "follow_ups"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("patients.id"), nullable=False, index=True
+    )
+    assigned_to_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id"), nullable=False, index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    patient: Mapped[Patient] = relationship(back_populates="follow_ups")
+    assigned_to: Mapped[User] = relationship()
+
+    @property
+    def kind_name(self) -> str:
+        return FOLLOW_UP_KINDS[self.kind]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_at is None and self.due_at < datetime.now(UTC)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record's sync `data`, as DESIGN.md names the fields."""
+        return {
+            "patient_id": str(self.patient_id),
+            "due_at": self.due_at.isoformat(),
+            "kind": self.kind,
+            "note": self.note,
+            "assigned_to": str(self.assigned_to_id),
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+        }
+
+
+class AssetReferral(Synced, db.Model):
+    __tablename__ = "asset_referrals"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("patients.id"), nullable=False, index=True
+    )
+    asset_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("community_assets.id"), nullable=False, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="suggested")
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+
+    patient: Mapped[Patient] = relationship(back_populates="referrals")
+    asset: Mapped[CommunityAsset] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def status_name(self) -> str:
+        return REFERRAL_STATUSES[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record's sync `data`, as DESIGN.md names the fields."""
+        return {
+            "patient_id": str(self.patient_id),
+            "asset_id": str(self.asset_id),
+            "status": self.status,
+            "note": self.note,
+        }

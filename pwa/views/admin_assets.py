@@ -1,0 +1,58 @@
+"""Practice admins keep the community asset directory up to date."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ..access import role_required
+from ..audit import audit
+from ..extensions import db
+from ..forms.asset import AssetForm
+from ..models import CommunityAsset
+from .assets import search_assets
+
+bp = Blueprint("admin_assets", __name__, url_prefix="/admin/assets")
+
+
+@bp.get("")
+@role_required("admin")
+def list_assets() -> ResponseReturnValue:
+    """List every asset, including those closed to referrals."""
+    assets = search_assets(request.args.get("q", "")[:200], "", include_inactive=True)
+    return render_template("admin/assets.html", assets=assets, q=request.args.get("q", ""))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("admin")
+def add_asset() -> ResponseReturnValue:
+    """Add a community asset to the directory."""
+    form = AssetForm()
+    if form.validate_on_submit():
+        asset = CommunityAsset(**form.asset_fields())
+        db.session.add(asset)
+        audit("asset.create", asset)
+        db.session.commit()
+        flash(f"{asset.name} added to the directory", "success")
+        return redirect(url_for("assets.show_asset", asset_id=asset.id))
+    return render_template("admin/asset_form.html", form=form, asset=None)
+
+
+@bp.route("/<uuid:asset_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def edit_asset(asset_id: uuid.UUID) -> ResponseReturnValue:
+    """Change a community asset's details, or close it to referrals."""
+    asset = db.session.get(CommunityAsset, asset_id)
+    if asset is None:
+        abort(404)
+    form = AssetForm(obj=asset)
+    if form.validate_on_submit():
+        for name, value in form.asset_fields().items():
+            setattr(asset, name, value)
+        audit("asset.update", asset)
+        db.session.commit()
+        flash(f"{asset.name} updated", "success")
+        return redirect(url_for("assets.show_asset", asset_id=asset.id))
+    return render_template("admin/asset_form.html", form=form, asset=asset)

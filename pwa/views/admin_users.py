@@ -1,0 +1,80 @@
+"""Practice admins create users and turn their access off and on."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from ..access import role_required
+from ..audit import audit
+from ..extensions import db
+from ..forms.user import UserActiveForm, UserForm
+from ..models import Device, User, utcnow
+from ..passwords import hash_password
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+
+
+@bp.get("")
+@role_required("admin")
+def list_users() -> ResponseReturnValue:
+    """List everyone who can sign in, by role."""
+    users = db.session.scalars(db.select(User).order_by(User.role, User.display_name))
+    return render_template("admin/users.html", users=list(users), active_form=UserActiveForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("admin")
+def add_user() -> ResponseReturnValue:
+    """Create a user with a temporary password."""
+    form = UserForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip().lower()
+        if db.session.scalar(db.select(User.id).where(User.username == username)):
+            form.username.errors.append("That username is taken")
+        else:
+            user = User(
+                username=username,
+                display_name=form.display_name.data.strip(),
+                role=form.role.data,
+                password_hash=hash_password(form.password.data),
+            )
+            db.session.add(user)
+            db.session.flush()
+            audit("user.create", record_type="user", record_id=str(user.id))
+            db.session.commit()
+            flash(f"{user.display_name} can now sign in as {user.username}", "success")
+            return redirect(url_for("admin_users.list_users"))
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.post("/<uuid:user_id>/active")
+@role_required("admin")
+def toggle_active(user_id: uuid.UUID) -> ResponseReturnValue:
+    """Deactivate a user (signing out all their devices) or reactivate them."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not UserActiveForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account", "error")
+        return redirect(url_for("admin_users.list_users"))
+    user.active = not user.active
+    user.deactivated_at = None if user.active else utcnow()
+    if not user.active:
+        # Their phones lose access at once, not when a token happens to expire.
+        db.session.execute(
+            db.update(Device)
+            .where(Device.user_id == user.id, Device.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    audit("user.activate" if user.active else "user.deactivate",
+          record_type="user", record_id=str(user.id))  # fmt: skip
+    db.session.commit()
+    flash(f"{user.display_name} {'can sign in again' if user.active else 'has been deactivated'}",
+          "success")  # fmt: skip
+    return redirect(url_for("admin_users.list_users"))

@@ -1,0 +1,60 @@
+"""The caseload: who a link worker is supporting, what is next, and how they are doing."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from ..access import role_required, visible_patients
+from ..extensions import db
+from ..models import CheckIn, FollowUp, Patient, User
+
+bp = Blueprint("caseload", __name__)
+
+
+@bp.get("/caseload")
+@role_required("admin", "link_worker")
+def caseload() -> ResponseReturnValue:
+    """List active patients with their next follow-up and latest scores."""
+    query = visible_patients().where(Patient.status == "active")
+    workers: list[User] = []
+    chosen_worker = request.args.get("worker", "")
+    if current_user.role == "admin":
+        workers = list(db.session.scalars(
+            db.select(User).where(User.role == "link_worker").order_by(User.display_name)
+        ))
+        try:
+            query = query.where(Patient.link_worker_id == uuid.UUID(chosen_worker))
+        except ValueError:
+            chosen_worker = ""
+    patients = list(db.session.scalars(query.order_by(Patient.family_name, Patient.given_name)))
+    ids = [p.id for p in patients]
+    return render_template(
+        "caseload.html",
+        patients=patients,
+        next_follow_ups=_next_follow_ups(ids),
+        latest_check_ins=_latest_check_ins(ids),
+        workers=workers,
+        chosen_worker=chosen_worker,
+    )
+
+
+def _next_follow_ups(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, FollowUp]:
+    """Return each patient's earliest follow-up not yet done."""
+    rows = db.session.scalars(
+        db.select(FollowUp)
+        .where(FollowUp.patient_id.in_(patient_ids), FollowUp.done_at.is_(None))
+        .order_by(FollowUp.due_at.desc())
+    )
+    return {f.patient_id: f for f in rows}  # later rows (earlier due dates) win
+
+
+def _latest_check_ins(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, CheckIn]:
+    """Return each patient's most recent check-in."""
+    rows = db.session.scalars(
+        db.select(CheckIn).where(CheckIn.patient_id.in_(patient_ids)).order_by(CheckIn.captured_at)
+    )
+    return {c.patient_id: c for c in rows}

@@ -1,0 +1,63 @@
+"""Record a wellbeing check-in and see its scores."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from ..access import patient_or_404, role_required
+from ..audit import audit
+from ..extensions import db
+from ..forms.check_in import CheckInForm
+from ..measures import MEASURES, score_all
+from ..models import NEEDS, CheckIn, utcnow
+
+bp = Blueprint("check_ins", __name__)
+
+
+@bp.route("/patients/<uuid:patient_id>/check-ins/new", methods=["GET", "POST"])
+@role_required("admin", "link_worker")
+def record_check_in(patient_id: uuid.UUID) -> ResponseReturnValue:
+    """Record a check-in: any of the measures, the needs discussed and notes."""
+    patient = patient_or_404(patient_id)
+    form = CheckInForm()
+    if not form.is_submitted():
+        form.needs.data = list(patient.needs)
+    if form.validate_on_submit():
+        measures = form.answered_measures()
+        now = utcnow()
+        check_in = CheckIn(
+            patient_id=patient.id,
+            author_id=current_user.id,
+            source="link_worker",
+            captured_at=now,
+            received_at=now,
+            measures=measures,
+            scores=score_all(measures),
+            needs=[code for code in NEEDS if code in (form.needs.data or [])],
+            notes=(form.notes.data or "").strip(),
+        )
+        db.session.add(check_in)
+        audit("checkin.create", check_in, patient=patient)
+        db.session.commit()
+        flash("Check-in saved", "success")
+        return redirect(
+            url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=check_in.id)
+        )
+    return render_template("check_ins/new.html", form=form, patient=patient, measures=MEASURES)
+
+
+@bp.get("/patients/<uuid:patient_id>/check-ins/<uuid:check_in_id>")
+@role_required("admin", "link_worker")
+def show_check_in(patient_id: uuid.UUID, check_in_id: uuid.UUID) -> ResponseReturnValue:
+    """Show one check-in with its answers and scores."""
+    patient = patient_or_404(patient_id, action="checkin.view")
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None or check_in.patient_id != patient.id:
+        abort(404)
+    return render_template(
+        "check_ins/show.html", patient=patient, check_in=check_in, measures=MEASURES
+    )

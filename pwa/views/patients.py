@@ -1,0 +1,103 @@
+"""Add a patient, read their record, assign and discharge them."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from ..access import patient_or_404, role_required
+from ..audit import audit
+from ..extensions import db
+from ..forms.follow_up import FollowUpDoneForm
+from ..forms.patient import AssignForm, DischargeForm, PatientForm
+from ..forms.referral import ReferralStatusForm
+from ..models import Patient, User, utcnow
+from ..progress import outcomes
+
+bp = Blueprint("patients", __name__)
+
+
+def _link_worker_choices() -> list[tuple[str, str]]:
+    workers = db.session.scalars(
+        db.select(User)
+        .where(User.role == "link_worker", User.active.is_(True))
+        .order_by(User.display_name)
+    )
+    return [(str(w.id), w.display_name) for w in workers]
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+@role_required("admin", "link_worker")
+def add_patient() -> ResponseReturnValue:
+    """Add a patient to a caseload."""
+    form = PatientForm()
+    if current_user.role == "admin":
+        form.link_worker_id.choices = _link_worker_choices()
+    else:
+        del form.link_worker_id  # a link worker adds to their own caseload
+    if form.validate_on_submit():
+        worker_id = uuid.UUID(form.link_worker_id.data) if "link_worker_id" in form else current_user.id
+        patient = Patient(link_worker_id=worker_id, status="active", **form.patient_fields())
+        db.session.add(patient)
+        audit("patient.create", patient)
+        db.session.commit()
+        flash(f"{patient.full_name} added", "success")
+        return redirect(url_for("patients.show_patient", patient_id=patient.id))
+    return render_template("patients/new.html", form=form)
+
+
+@bp.get("/patients/<uuid:patient_id>")
+@role_required("admin", "link_worker")
+def show_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
+    """Show a patient's details, check-ins, follow-ups and referrals."""
+    patient = patient_or_404(patient_id)
+    assign_form = None
+    if current_user.role == "admin":
+        assign_form = AssignForm(link_worker_id=str(patient.link_worker_id))
+        assign_form.link_worker_id.choices = _link_worker_choices()
+    return render_template(
+        "patients/show.html",
+        patient=patient,
+        check_ins=list(reversed(patient.check_ins)),
+        outcomes=outcomes(patient.check_ins),
+        assign_form=assign_form,
+        discharge_form=DischargeForm(),
+        done_form=FollowUpDoneForm(),
+        status_form=ReferralStatusForm(),
+    )
+
+
+@bp.post("/patients/<uuid:patient_id>/assign")
+@role_required("admin")
+def assign_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
+    """Move a patient to another link worker's caseload."""
+    patient = patient_or_404(patient_id, action="patient.view_for_change")
+    form = AssignForm()
+    form.link_worker_id.choices = _link_worker_choices()
+    if not form.validate_on_submit():
+        flash("Choose an active link worker to assign the patient to", "error")
+    elif uuid.UUID(form.link_worker_id.data) != patient.link_worker_id:
+        patient.link_worker_id = uuid.UUID(form.link_worker_id.data)
+        audit("patient.assign", patient)
+        db.session.commit()
+        flash(f"{patient.full_name} is now on {patient.link_worker.display_name}'s caseload", "success")
+    return redirect(url_for("patients.show_patient", patient_id=patient.id))
+
+
+@bp.post("/patients/<uuid:patient_id>/discharge")
+@role_required("admin", "link_worker")
+def discharge_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
+    """Discharge a patient from the caseload (their record is kept)."""
+    patient = patient_or_404(patient_id, action="patient.view_for_change")
+    if not DischargeForm().validate_on_submit():
+        abort(400)
+    if patient.status == "active":
+        patient.status = "discharged"
+        patient.discharged_at = utcnow()
+        audit("patient.discharge", patient)
+        db.session.commit()
+        flash(f"{patient.full_name} has been discharged", "success")
+    return redirect(url_for("caseload.caseload"))

@@ -1,0 +1,72 @@
+"""Refer a patient to a community asset and record how it went."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from ..access import patient_or_404, role_required, visible_patients
+from ..audit import audit
+from ..extensions import db
+from ..forms.referral import ReferralForm, ReferralStatusForm
+from ..models import AssetReferral, CommunityAsset, Patient
+
+bp = Blueprint("referrals", __name__)
+
+
+@bp.route("/assets/<uuid:asset_id>/refer", methods=["GET", "POST"])
+@role_required("admin", "link_worker")
+def refer_patient(asset_id: uuid.UUID) -> ResponseReturnValue:
+    """Refer one of the caseload's patients to this asset."""
+    asset = db.session.get(CommunityAsset, asset_id)
+    if asset is None or not asset.active:
+        abort(404)
+    form = ReferralForm()
+    patients = db.session.scalars(
+        visible_patients()
+        .where(Patient.status == "active")
+        .order_by(Patient.family_name, Patient.given_name)
+    )
+    form.patient_id.choices = [("", "Choose a patient")] + [
+        (str(p.id), f"{p.full_name} ({p.date_of_birth:%d %b %Y})" if p.date_of_birth else p.full_name)
+        for p in patients
+    ]
+    if request.method == "GET" and request.args.get("patient"):
+        form.patient_id.data = request.args["patient"]
+    if form.validate_on_submit():
+        patient = patient_or_404(uuid.UUID(form.patient_id.data), action="patient.view_for_change")
+        referral = AssetReferral(
+            patient_id=patient.id,
+            asset_id=asset.id,
+            status=form.status.data,
+            note=(form.note.data or "").strip(),
+            created_by_id=current_user.id,
+        )
+        db.session.add(referral)
+        audit("referral.create", referral, patient=patient)
+        db.session.commit()
+        flash(f"{patient.full_name} referred to {asset.name}", "success")
+        return redirect(url_for("patients.show_patient", patient_id=patient.id))
+    return render_template("referrals/new.html", form=form, asset=asset)
+
+
+@bp.post("/referrals/<uuid:referral_id>/status")
+@role_required("admin", "link_worker")
+def update_referral(referral_id: uuid.UUID) -> ResponseReturnValue:
+    """Record whether the patient was referred, attended or declined."""
+    referral = db.session.get(AssetReferral, referral_id)
+    if referral is None:
+        abort(404)
+    patient = patient_or_404(referral.patient_id, action="patient.view_for_change")
+    form = ReferralStatusForm()
+    if not form.validate_on_submit():
+        flash("Choose a status for the referral", "error")
+    elif form.status.data != referral.status:
+        referral.status = form.status.data
+        audit("referral.update", referral, patient=patient)
+        db.session.commit()
+        flash(f"Referral to {referral.asset.name}: {referral.status_name}", "success")
+    return redirect(url_for("patients.show_patient", patient_id=patient.id))
