@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, InputRequired, Length, Optional
 
+from .fields import choice_list
 from ..models import ASSET_CATEGORIES
 
 
@@ -15,7 +16,7 @@ class AssetForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired("Enter the name"), Length(max=200)])
     category = SelectField(
         "Category",
-        choices=[("", "Choose a category"), *ASSET_CATEGORIES.items()],
+        choices=choice_list([("", "Choose a category"), *ASSET_CATEGORIES.items()]),
         validators=[InputRequired("Select a category")],
     )
     description = TextAreaField("What it offers", validators=[Optional(), Length(max=4000)])

@@ -10,18 +10,18 @@ from wtforms.validators import Length, Optional
 
 from ..measures import MEASURES, Measure
 from ..models import NEEDS
-from .fields import CheckboxListField
+from .fields import choice_list, CheckboxListField
 
 
 def _answer_field(measure: Measure, question: str) -> RadioField:
     choices = [(str(value), measure.answer_labels.get(value, str(value))) for value in measure.answers]
     if measure.high - measure.low > 4:  # 0-10 scales: the number is the label, ends explained
         choices = [(str(value), str(value)) for value in measure.answers]
-    return RadioField(question, choices=choices, validators=[Optional()])
+    return RadioField(question, choices=choice_list(choices), validators=[Optional()])
 
 
 class CheckInForm(FlaskForm):
-    needs = CheckboxListField("Needs discussed today", choices=list(NEEDS.items()))
+    needs = CheckboxListField("Needs discussed today", choices=choice_list(NEEDS.items()))
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=10000)])
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from collections.abc import Iterable
 from typing import Any
 
 from wtforms import Field, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 
@@ -58,7 +60,12 @@ class CheckboxListField(SelectMultipleField):
     """Several choices ticked from a list, rendered as NHS.UK checkboxes."""
 
     def pre_validate(self, form: Any) -> None:
-        allowed = {str(value) for value, _ in self.choices or []}
+        allowed = {choice.value for choice in self.choices or []}
         for value in self.data or []:
             if str(value) not in allowed:
                 raise ValidationError(f"{value!r} is not one of the choices")
+
+
+def choice_list(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Turn (value, label) pairs into the choices WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]

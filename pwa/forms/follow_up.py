@@ -9,7 +9,7 @@ from wtforms import RadioField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..models import FOLLOW_UP_KINDS
-from .fields import MemorableDateField
+from .fields import choice_list, MemorableDateField
 
 
 class FollowUpForm(FlaskForm):
@@ -19,7 +19,7 @@ class FollowUpForm(FlaskForm):
     )
     kind = RadioField(
         "What kind of follow-up?",
-        choices=list(FOLLOW_UP_KINDS.items()),
+        choices=choice_list(FOLLOW_UP_KINDS.items()),
         validators=[InputRequired("Select what kind of follow-up it is")],
     )
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..models import NEEDS
 from ..nhs_number import is_valid_nhs_number, normalise_nhs_number
-from .fields import CheckboxListField, MemorableDateField
+from .fields import choice_list, CheckboxListField, MemorableDateField
 
 # The shape of a full UK postcode (outward code, space optional, inward code).
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -43,10 +43,10 @@ class PatientForm(FlaskForm):
         "Why were they referred?",
         validators=[InputRequired("Enter why the patient was referred"), Length(max=4000)],
     )
-    needs = CheckboxListField("What do they need help with?", choices=list(NEEDS.items()))
+    needs = CheckboxListField("What do they need help with?", choices=choice_list(NEEDS.items()))
     consent_to_contact = RadioField(
         "Have they agreed to be contacted by the link worker?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=choice_list([("yes", "Yes"), ("no", "No")]),
         validators=[InputRequired("Select whether they have agreed to be contacted")],
     )
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from .fields import choice_list
 from ..models import REFERRAL_STATUSES
 
 
@@ -15,7 +16,7 @@ class ReferralForm(FlaskForm):
     )
     status = RadioField(
         "Status",
-        choices=[(k, v) for k, v in REFERRAL_STATUSES.items() if k in ("suggested", "referred")],
+        choices=choice_list((k, v) for k, v in REFERRAL_STATUSES.items() if k in ("suggested", "referred")),
         default="referred",
         validators=[InputRequired("Select the status of the referral")],
     )
@@ -25,6 +26,6 @@ class ReferralForm(FlaskForm):
 class ReferralStatusForm(FlaskForm):
     status = SelectField(
         "Status",
-        choices=list(REFERRAL_STATUSES.items()),
+        choices=choice_list(REFERRAL_STATUSES.items()),
         validators=[InputRequired("Select the status of the referral")],
     )

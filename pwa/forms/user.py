@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from .fields import choice_list
 from ..models import ROLE_NAMES
 from ..passwords import MIN_PASSWORD_LENGTH
 
@@ -23,7 +24,7 @@ class UserForm(FlaskForm):
         ],
     )
     role = RadioField(
-        "Role", choices=list(ROLE_NAMES.items()), validators=[InputRequired("Select a role")]
+        "Role", choices=choice_list(ROLE_NAMES.items()), validators=[InputRequired("Select a role")]
     )
     password = PasswordField(
         "Temporary password",

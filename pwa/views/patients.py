@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..access import patient_or_404, role_required
 from ..audit import audit
 from ..extensions import db
+from ..forms.fields import SelectChoice, choice_list
 from ..forms.follow_up import FollowUpDoneForm
 from ..forms.patient import AssignForm, DischargeForm, PatientForm
 from ..forms.referral import ReferralStatusForm
@@ -20,13 +21,13 @@ from ..progress import outcomes
 bp = Blueprint("patients", __name__)
 
 
-def _link_worker_choices() -> list[tuple[str, str]]:
+def _link_worker_choices() -> list[SelectChoice]:
     workers = db.session.scalars(
         db.select(User)
         .where(User.role == "link_worker", User.active.is_(True))
         .order_by(User.display_name)
     )
-    return [(str(w.id), w.display_name) for w in workers]
+    return choice_list((str(w.id), w.display_name) for w in workers)
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

@@ -1,0 +1,139 @@
+"""Scoring ONS4, SWEMWBS and UCLA-3 by the published rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pwa.measures import MEASURES, MeasureError, score, score_all
+
+# Stewart-Brown et al. (2009) SWEMWBS raw-to-metric conversion, as Warwick publishes it.
+PUBLISHED_SWEMWBS = {
+    7: 7.00, 8: 9.51, 9: 11.25, 10: 12.40, 11: 13.33, 12: 14.08, 13: 14.75, 14: 15.32,
+    15: 15.84, 16: 16.36, 17: 16.88, 18: 17.43, 19: 17.98, 20: 18.59, 21: 19.25, 22: 19.98,
+    23: 20.73, 24: 21.54, 25: 22.35, 26: 23.21, 27: 24.11, 28: 25.03, 29: 26.02, 30: 27.03,
+    31: 28.13, 32: 29.31, 33: 30.70, 34: 32.55, 35: 35.00,
+}  # fmt: skip
+
+SWEMWBS_ITEMS = MEASURES["swemwbs"].item_keys
+ONS4_ITEMS = ("life_satisfaction", "worthwhile", "happiness", "anxiety")
+
+
+def swemwbs_answers_totalling(raw: int) -> dict[str, int]:
+    """Spread a raw total over the seven items, each 1-5."""
+    answers = dict.fromkeys(SWEMWBS_ITEMS, 1)
+    extra = raw - 7
+    for key in SWEMWBS_ITEMS:
+        step = min(4, extra)
+        answers[key] += step
+        extra -= step
+    return answers
+
+
+@pytest.mark.parametrize(("raw", "metric"), sorted(PUBLISHED_SWEMWBS.items()))
+def test_swemwbs_converts_every_raw_score_by_the_published_table(raw: int, metric: float) -> None:
+    assert score("swemwbs", swemwbs_answers_totalling(raw)) == {"raw": raw, "metric": metric}
+
+
+def test_swemwbs_example_from_the_design() -> None:
+    answers = {"optimistic": 3, "useful": 3, "relaxed": 3, "dealing_with_problems": 4,
+               "thinking_clearly": 4, "close_to_others": 3, "own_mind": 3}  # fmt: skip
+    assert score("swemwbs", answers) == {"raw": 23, "metric": 20.73}
+
+
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [(0, "low"), (4, "low"), (5, "medium"), (6, "medium"), (7, "high"), (8, "high"),
+     (9, "very_high"), (10, "very_high")],
+)  # fmt: skip
+@pytest.mark.parametrize("item", ["life_satisfaction", "worthwhile", "happiness"])
+def test_ons4_positive_items_band_at_the_ons_thresholds(item: str, value: int, band: str) -> None:
+    answers = dict.fromkeys(ONS4_ITEMS, 5) | {item: value}
+    assert score("ons4", answers)[item] == {"value": value, "band": band}
+
+
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [(0, "very_low"), (1, "very_low"), (2, "low"), (3, "low"), (4, "medium"), (5, "medium"),
+     (6, "high"), (10, "high")],
+)  # fmt: skip
+def test_ons4_anxiety_bands_at_the_ons_thresholds(value: int, band: str) -> None:
+    answers = dict.fromkeys(ONS4_ITEMS, 5) | {"anxiety": value}
+    assert score("ons4", answers)["anxiety"] == {"value": value, "band": band}
+
+
+def test_ons4_reports_each_item_on_its_own() -> None:
+    result = score("ons4", {"life_satisfaction": 6, "worthwhile": 9, "happiness": 2, "anxiety": 3})
+    assert result == {
+        "life_satisfaction": {"value": 6, "band": "medium"},
+        "worthwhile": {"value": 9, "band": "very_high"},
+        "happiness": {"value": 2, "band": "low"},
+        "anxiety": {"value": 3, "band": "low"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("answers", "total", "lonely"),
+    [((1, 1, 1), 3, False), ((2, 2, 1), 5, False), ((2, 2, 2), 6, True), ((3, 3, 3), 9, True)],
+)
+def test_ucla3_counts_six_or_more_as_lonely(answers: tuple[int, ...], total: int, lonely: bool) -> None:
+    keys = ("companionship", "left_out", "isolated")
+    assert score("ucla3", dict(zip(keys, answers, strict=True))) == {"total": total, "lonely": lonely}
+
+
+VALID = {
+    "ons4": dict.fromkeys(ONS4_ITEMS, 5),
+    "swemwbs": dict.fromkeys(SWEMWBS_ITEMS, 3),
+    "ucla3": {"companionship": 2, "left_out": 2, "isolated": 2},
+}
+
+
+def bad_cases() -> list[Any]:
+    cases = []
+    for measure, answers in VALID.items():
+        first = next(iter(answers))
+        low, high = MEASURES[measure].low, MEASURES[measure].high
+        cases += [
+            pytest.param(measure, {k: v for k, v in answers.items() if k != first}, first,
+                         id=f"{measure}-missing"),
+            pytest.param(measure, answers | {first: high + 1}, first, id=f"{measure}-too-high"),
+            pytest.param(measure, answers | {first: low - 1}, first, id=f"{measure}-too-low"),
+            pytest.param(measure, answers | {first: True}, first, id=f"{measure}-bool"),
+            pytest.param(measure, answers | {first: "3"}, first, id=f"{measure}-string"),
+            pytest.param(measure, answers | {first: 2.0}, first, id=f"{measure}-float"),
+            pytest.param(measure, answers | {first: None}, first, id=f"{measure}-null"),
+            pytest.param(measure, answers | {"mood": 3}, "mood", id=f"{measure}-unknown-key"),
+        ]  # fmt: skip
+    return cases
+
+
+@pytest.mark.parametrize(("measure", "answers", "item"), bad_cases())
+def test_invalid_answers_raise_naming_the_item(measure: str, answers: dict, item: str) -> None:
+    with pytest.raises(MeasureError) as raised:
+        score(measure, answers)
+    assert raised.value.item == item
+    assert item in str(raised.value)
+
+
+def test_measure_error_is_a_value_error() -> None:
+    assert issubclass(MeasureError, ValueError)
+
+
+def test_unknown_measure_is_refused() -> None:
+    with pytest.raises(MeasureError, match="no measure called 'phq9'"):
+        score("phq9", {})
+
+
+def test_answers_must_be_a_mapping() -> None:
+    with pytest.raises(MeasureError):
+        score("ucla3", [2, 2, 2])  # type: ignore[arg-type]
+
+
+def test_a_check_in_scores_every_measure_it_holds() -> None:
+    assert set(score_all({"ucla3": VALID["ucla3"], "ons4": VALID["ons4"]})) == {"ucla3", "ons4"}
+
+
+def test_a_check_in_needs_at_least_one_measure() -> None:
+    with pytest.raises(MeasureError):
+        score_all({})
