@@ -20,7 +20,7 @@ def audit(
     record_id: str | None = None,
     user_id: uuid.UUID | None = None,
 ) -> None:
-    """Add an audit event to the current transaction, so it commits or rolls back with the change."""
+    """Add an audit event to this transaction: it commits or rolls back with the change."""
     if record is not None:
         record_type = record_type or record.__tablename__
     if patient is None and isinstance(record, Patient):

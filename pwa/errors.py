@@ -10,14 +10,23 @@ from werkzeug.exceptions import HTTPException
 from .extensions import db
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
-    403: ("You do not have access to this page", "If you think you should, ask your practice admin."),
+    400: (
+        "Something in that request was not right",
+        "Go back, check what you entered and try again.",
+    ),
+    403: (
+        "You do not have access to this page",
+        "If you think you should, ask your practice admin.",
+    ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("That action is not allowed here", "Go back and try again from the page you were on."),
     413: ("That was too much to send at once", "Try again with less."),
     429: ("Too many attempts", "For your security, wait 15 minutes before trying again."),
-    500: ("Sorry, there is a problem with the service", "Nothing you entered has been saved. Try again later."),
-}  # fmt: skip
+    500: (
+        "Sorry, there is a problem with the service",
+        "Nothing you entered has been saved. Try again later.",
+    ),
+}
 
 
 def init_app(app: Flask) -> None:

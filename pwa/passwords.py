@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -39,7 +41,5 @@ def needs_rehash(password_hash: str) -> bool:
 def waste_equal_time(password: str) -> None:
     """Spend as long as a real check, so a wrong username is not told apart by timing."""
     hasher = _hasher()
-    try:
+    with contextlib.suppress(VerificationError):
         hasher.verify(hasher.hash("not a real password"), password)
-    except VerificationError:
-        pass

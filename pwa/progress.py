@@ -43,14 +43,13 @@ TRACKED: tuple[tuple[str, str, str, str, bool], ...] = (
         (f"ons4.{item.key}", label, "ons4", item.key, item.key != "anxiety")
         for item, label in zip(
             ONS4.items,
-            ("Life satisfaction (0-10)", "Worthwhile (0-10)", "Happiness (0-10)",
-             "Anxiety (0-10)"),
+            ("Life satisfaction (0-10)", "Worthwhile (0-10)", "Happiness (0-10)", "Anxiety (0-10)"),
             strict=True,
         )
     ),
     ("swemwbs.metric", "SWEMWBS wellbeing (7-35)", "swemwbs", "metric", True),
     ("ucla3.total", "UCLA-3 loneliness (3-9)", "ucla3", "total", False),
-)  # fmt: skip
+)
 
 
 def score_value(scores: dict[str, dict[str, Any]], measure: str, field: str) -> float | None:

@@ -50,7 +50,9 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def app(
+    tmp_path: Path, app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
     monkeypatch.setenv("PWA_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     app = create_app(app_config)
@@ -170,14 +172,25 @@ def make_patient(link_worker: User, **fields: Any) -> Patient:
 
 
 SWEMWBS_ALL_3 = dict.fromkeys(
-    ["optimistic", "useful", "relaxed", "dealing_with_problems", "thinking_clearly",
-     "close_to_others", "own_mind"],
+    [
+        "optimistic",
+        "useful",
+        "relaxed",
+        "dealing_with_problems",
+        "thinking_clearly",
+        "close_to_others",
+        "own_mind",
+    ],
     3,
-)  # fmt: skip
+)
 
 
-def make_check_in(patient: Patient, author: User, measures: dict[str, Any] | None = None,
-                  captured_at: datetime | None = None) -> CheckIn:  # fmt: skip
+def make_check_in(
+    patient: Patient,
+    author: User,
+    measures: dict[str, Any] | None = None,
+    captured_at: datetime | None = None,
+) -> CheckIn:
     measures = measures or {"swemwbs": SWEMWBS_ALL_3}
     check_in = CheckIn(
         patient_id=patient.id,
@@ -206,8 +219,11 @@ def make_follow_up(patient: Patient, **fields: Any) -> FollowUp:
 
 
 def make_asset(**fields: Any) -> CommunityAsset:
-    values = {"name": "Knit and Natter", "category": "social_groups",
-              "description": "Crafts and tea on Tuesdays"}  # fmt: skip
+    values = {
+        "name": "Knit and Natter",
+        "category": "social_groups",
+        "description": "Crafts and tea on Tuesdays",
+    }
     values.update(fields)
     asset = CommunityAsset(**values)
     db.session.add(asset)

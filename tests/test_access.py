@@ -43,8 +43,14 @@ ROLES = ("anonymous", "patient", "link_worker", "admin")
 
 
 @pytest.fixture
-def world(worker: User, other_worker: User, admin: User, patient_user: User,
-          patient: Patient, others_patient: Patient) -> dict[str, str]:  # fmt: skip
+def world(
+    worker: User,
+    other_worker: User,
+    admin: User,
+    patient_user: User,
+    patient: Patient,
+    others_patient: Patient,
+) -> dict[str, str]:
     return {
         "own": str(patient.id),
         "others": str(others_patient.id),
@@ -55,8 +61,9 @@ def world(worker: User, other_worker: User, admin: User, patient_user: User,
 
 
 @pytest.fixture
-def as_role(client: FlaskClient, admin: User, worker: User,
-            patient_user: User) -> Callable[[str], FlaskClient]:  # fmt: skip
+def as_role(
+    client: FlaskClient, admin: User, worker: User, patient_user: User
+) -> Callable[[str], FlaskClient]:
     def become(role: str) -> FlaskClient:
         user = {"patient": patient_user, "link_worker": worker, "admin": admin}.get(role)
         if user is not None:
@@ -68,8 +75,9 @@ def as_role(client: FlaskClient, admin: User, worker: User,
 
 @pytest.mark.parametrize(("path", "expected"), PAGES)
 @pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
-def test_each_role_sees_only_its_pages(path: str, expected: tuple[int, ...], role_index: int,
-                                       world: dict[str, str], as_role: Callable) -> None:  # fmt: skip
+def test_each_role_sees_only_its_pages(
+    path: str, expected: tuple[int, ...], role_index: int, world: dict[str, str], as_role: Callable
+) -> None:
     client = as_role(ROLES[role_index])
     response = client.get(path.format(**world))
     assert response.status_code == expected[role_index]
@@ -94,12 +102,16 @@ def test_a_link_worker_cannot_change_another_workers_patient(
         "discharge": (f"/patients/{pid}/discharge", {}),
         "complete_follow_up": (f"/follow-ups/{follow_up.id}/done", {}),
         "update_referral": (f"/referrals/{referral.id}/status", {"status": "attended"}),
-        "check_in": (f"/patients/{pid}/check-ins/new", {"ucla3__companionship": "1",
-                     "ucla3__left_out": "1", "ucla3__isolated": "1"}),
-        "follow_up": (f"/patients/{pid}/follow-ups/new", {"kind": "call", "due_date-day": "1",
-                      "due_date-month": "1", "due_date-year": "2099"}),
+        "check_in": (
+            f"/patients/{pid}/check-ins/new",
+            {"ucla3__companionship": "1", "ucla3__left_out": "1", "ucla3__isolated": "1"},
+        ),
+        "follow_up": (
+            f"/patients/{pid}/follow-ups/new",
+            {"kind": "call", "due_date-day": "1", "due_date-month": "1", "due_date-year": "2099"},
+        ),
         "refer": (f"/assets/{asset.id}/refer", {"patient_id": str(pid), "status": "referred"}),
-    }[action]  # fmt: skip
+    }[action]
     before = (others_patient.version, follow_up.version, referral.version)
     response = client.post(url, data=data)
     assert response.status_code in (404, 200)  # 200 only for the referral form's own error
@@ -112,11 +124,13 @@ def test_a_link_worker_cannot_change_another_workers_patient(
     assert len(others_patient.follow_ups) == 1 and len(others_patient.referrals) == 1
 
 
-def test_only_admins_assign_patients(client: FlaskClient, worker: User, other_worker: User,
-                                     patient: Patient) -> None:  # fmt: skip
+def test_only_admins_assign_patients(
+    client: FlaskClient, worker: User, other_worker: User, patient: Patient
+) -> None:
     sign_in(client, worker)
-    response = client.post(f"/patients/{patient.id}/assign",
-                           data={"link_worker_id": str(other_worker.id)})  # fmt: skip
+    response = client.post(
+        f"/patients/{patient.id}/assign", data={"link_worker_id": str(other_worker.id)}
+    )
     assert response.status_code == 403
     db.session.expire_all()
     assert patient.link_worker_id == worker.id
@@ -131,8 +145,10 @@ def test_every_staff_read_of_a_patient_record_is_audited(
     views = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action == "patient.view")
     ).all()
-    assert [(v.user_id, v.patient_id) for v in views] == [(worker.id, patient.id),
-                                                          (admin.id, patient.id)]  # fmt: skip
+    assert [(v.user_id, v.patient_id) for v in views] == [
+        (worker.id, patient.id),
+        (admin.id, patient.id),
+    ]
     assert all(v.ip_address == "127.0.0.1" for v in views)
 
 
@@ -141,6 +157,11 @@ def test_a_refused_read_writes_no_audit_of_the_patient(
 ) -> None:
     sign_in(client, worker)
     assert client.get(f"/patients/{others_patient.id}").status_code == 404
-    assert db.session.scalar(
-        db.select(db.func.count(AuditEvent.id)).where(AuditEvent.patient_id == others_patient.id)
-    ) == 0
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(AuditEvent.id)).where(
+                AuditEvent.patient_id == others_patient.id
+            )
+        )
+        == 0
+    )

@@ -10,11 +10,36 @@ from pwa.measures import MEASURES, MeasureError, score, score_all
 
 # Stewart-Brown et al. (2009) SWEMWBS raw-to-metric conversion, as Warwick publishes it.
 PUBLISHED_SWEMWBS = {
-    7: 7.00, 8: 9.51, 9: 11.25, 10: 12.40, 11: 13.33, 12: 14.08, 13: 14.75, 14: 15.32,
-    15: 15.84, 16: 16.36, 17: 16.88, 18: 17.43, 19: 17.98, 20: 18.59, 21: 19.25, 22: 19.98,
-    23: 20.73, 24: 21.54, 25: 22.35, 26: 23.21, 27: 24.11, 28: 25.03, 29: 26.02, 30: 27.03,
-    31: 28.13, 32: 29.31, 33: 30.70, 34: 32.55, 35: 35.00,
-}  # fmt: skip
+    7: 7.00,
+    8: 9.51,
+    9: 11.25,
+    10: 12.40,
+    11: 13.33,
+    12: 14.08,
+    13: 14.75,
+    14: 15.32,
+    15: 15.84,
+    16: 16.36,
+    17: 16.88,
+    18: 17.43,
+    19: 17.98,
+    20: 18.59,
+    21: 19.25,
+    22: 19.98,
+    23: 20.73,
+    24: 21.54,
+    25: 22.35,
+    26: 23.21,
+    27: 24.11,
+    28: 25.03,
+    29: 26.02,
+    30: 27.03,
+    31: 28.13,
+    32: 29.31,
+    33: 30.70,
+    34: 32.55,
+    35: 35.00,
+}
 
 SWEMWBS_ITEMS = MEASURES["swemwbs"].item_keys
 ONS4_ITEMS = ("life_satisfaction", "worthwhile", "happiness", "anxiety")
@@ -37,16 +62,31 @@ def test_swemwbs_converts_every_raw_score_by_the_published_table(raw: int, metri
 
 
 def test_swemwbs_example_from_the_design() -> None:
-    answers = {"optimistic": 3, "useful": 3, "relaxed": 3, "dealing_with_problems": 4,
-               "thinking_clearly": 4, "close_to_others": 3, "own_mind": 3}  # fmt: skip
+    answers = {
+        "optimistic": 3,
+        "useful": 3,
+        "relaxed": 3,
+        "dealing_with_problems": 4,
+        "thinking_clearly": 4,
+        "close_to_others": 3,
+        "own_mind": 3,
+    }
     assert score("swemwbs", answers) == {"raw": 23, "metric": 20.73}
 
 
 @pytest.mark.parametrize(
     ("value", "band"),
-    [(0, "low"), (4, "low"), (5, "medium"), (6, "medium"), (7, "high"), (8, "high"),
-     (9, "very_high"), (10, "very_high")],
-)  # fmt: skip
+    [
+        (0, "low"),
+        (4, "low"),
+        (5, "medium"),
+        (6, "medium"),
+        (7, "high"),
+        (8, "high"),
+        (9, "very_high"),
+        (10, "very_high"),
+    ],
+)
 @pytest.mark.parametrize("item", ["life_satisfaction", "worthwhile", "happiness"])
 def test_ons4_positive_items_band_at_the_ons_thresholds(item: str, value: int, band: str) -> None:
     answers = dict.fromkeys(ONS4_ITEMS, 5) | {item: value}
@@ -55,9 +95,17 @@ def test_ons4_positive_items_band_at_the_ons_thresholds(item: str, value: int, b
 
 @pytest.mark.parametrize(
     ("value", "band"),
-    [(0, "very_low"), (1, "very_low"), (2, "low"), (3, "low"), (4, "medium"), (5, "medium"),
-     (6, "high"), (10, "high")],
-)  # fmt: skip
+    [
+        (0, "very_low"),
+        (1, "very_low"),
+        (2, "low"),
+        (3, "low"),
+        (4, "medium"),
+        (5, "medium"),
+        (6, "high"),
+        (10, "high"),
+    ],
+)
 def test_ons4_anxiety_bands_at_the_ons_thresholds(value: int, band: str) -> None:
     answers = dict.fromkeys(ONS4_ITEMS, 5) | {"anxiety": value}
     assert score("ons4", answers)["anxiety"] == {"value": value, "band": band}
@@ -77,9 +125,14 @@ def test_ons4_reports_each_item_on_its_own() -> None:
     ("answers", "total", "lonely"),
     [((1, 1, 1), 3, False), ((2, 2, 1), 5, False), ((2, 2, 2), 6, True), ((3, 3, 3), 9, True)],
 )
-def test_ucla3_counts_six_or_more_as_lonely(answers: tuple[int, ...], total: int, lonely: bool) -> None:
+def test_ucla3_counts_six_or_more_as_lonely(
+    answers: tuple[int, ...], total: int, lonely: bool
+) -> None:
     keys = ("companionship", "left_out", "isolated")
-    assert score("ucla3", dict(zip(keys, answers, strict=True))) == {"total": total, "lonely": lonely}
+    assert score("ucla3", dict(zip(keys, answers, strict=True))) == {
+        "total": total,
+        "lonely": lonely,
+    }
 
 
 VALID = {
@@ -95,8 +148,12 @@ def bad_cases() -> list[Any]:
         first = next(iter(answers))
         low, high = MEASURES[measure].low, MEASURES[measure].high
         cases += [
-            pytest.param(measure, {k: v for k, v in answers.items() if k != first}, first,
-                         id=f"{measure}-missing"),
+            pytest.param(
+                measure,
+                {k: v for k, v in answers.items() if k != first},
+                first,
+                id=f"{measure}-missing",
+            ),
             pytest.param(measure, answers | {first: high + 1}, first, id=f"{measure}-too-high"),
             pytest.param(measure, answers | {first: low - 1}, first, id=f"{measure}-too-low"),
             pytest.param(measure, answers | {first: True}, first, id=f"{measure}-bool"),
@@ -104,7 +161,7 @@ def bad_cases() -> list[Any]:
             pytest.param(measure, answers | {first: 2.0}, first, id=f"{measure}-float"),
             pytest.param(measure, answers | {first: None}, first, id=f"{measure}-null"),
             pytest.param(measure, answers | {"mood": 3}, "mood", id=f"{measure}-unknown-key"),
-        ]  # fmt: skip
+        ]
     return cases
 
 

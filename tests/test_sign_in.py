@@ -20,8 +20,9 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 def post_sign_in(client: FlaskClient, username: str, password: str, **kwargs: Any) -> Any:
     token = csrf_token_from(client.get("/sign-in"))
-    return client.post("/sign-in", data={"username": username, "password": password,
-                                         "csrf_token": token}, **kwargs)  # fmt: skip
+    return client.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": token}, **kwargs
+    )
 
 
 def test_it_signs_a_link_worker_in_to_their_caseload(client: FlaskClient, worker: User) -> None:
@@ -46,8 +47,9 @@ def test_it_refuses_a_form_without_the_csrf_token(client: FlaskClient, worker: U
     assert client.get("/caseload").status_code == 302
 
 
-def test_a_page_form_without_the_token_changes_nothing(client: FlaskClient, admin: User,
-                                                       worker: User) -> None:  # fmt: skip
+def test_a_page_form_without_the_token_changes_nothing(
+    client: FlaskClient, admin: User, worker: User
+) -> None:
     post_sign_in(client, "admin", PASSWORD)
     response = client.post(f"/admin/users/{worker.id}/active")
     assert response.status_code == 400
@@ -55,8 +57,9 @@ def test_a_page_form_without_the_token_changes_nothing(client: FlaskClient, admi
     assert worker.active
 
 
-def test_a_wrong_password_says_so_without_saying_which_part(client: FlaskClient,
-                                                            worker: User) -> None:  # fmt: skip
+def test_a_wrong_password_says_so_without_saying_which_part(
+    client: FlaskClient, worker: User
+) -> None:
     response = post_sign_in(client, "amara", "wrong password")
     page = response.get_data(as_text=True)
     assert "There is a problem" in page
@@ -80,13 +83,15 @@ def test_repeated_failures_lock_the_username_out(client: FlaskClient, worker: Us
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
     assert client.get("/caseload").status_code == 302
-    failures = db.session.scalar(db.select(db.func.count(AuditEvent.id))
-                                 .where(AuditEvent.action == "sign_in.failed"))  # fmt: skip
+    failures = db.session.scalar(
+        db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "sign_in.failed")
+    )
     assert failures == 3
 
 
-def test_successful_sign_ins_do_not_count_towards_the_limit(client: FlaskClient,
-                                                            worker: User) -> None:  # fmt: skip
+def test_successful_sign_ins_do_not_count_towards_the_limit(
+    client: FlaskClient, worker: User
+) -> None:
     for _ in range(5):
         assert post_sign_in(client, "amara", PASSWORD).status_code == 302
 

@@ -6,18 +6,22 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, InputRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, Length, Optional
 
-from .fields import choice_list
 from ..models import ASSET_CATEGORIES
+from .fields import choice_list, strip_whitespace
 
 
 class AssetForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Enter the name"), Length(max=200)])
+    name = StringField(
+        "Name",
+        filters=[strip_whitespace],
+        validators=[DataRequired("Enter the name"), Length(max=200)],
+    )
     category = SelectField(
         "Category",
         choices=choice_list([("", "Choose a category"), *ASSET_CATEGORIES.items()]),
-        validators=[InputRequired("Select a category")],
+        validators=[DataRequired("Select a category")],
     )
     description = TextAreaField("What it offers", validators=[Optional(), Length(max=4000)])
     contact = StringField("Contact (phone or email)", validators=[Optional(), Length(max=200)])
@@ -26,8 +30,11 @@ class AssetForm(FlaskForm):
     opening_times = TextAreaField("Opening times", validators=[Optional(), Length(max=500)])
     url = StringField(
         "Website",
-        validators=[Optional(), URL(message="Enter a full web address, like https://example.org"),
-                    Length(max=500)],
+        validators=[
+            Optional(),
+            URL(message="Enter a full web address, like https://example.org"),
+            Length(max=500),
+        ],
     )
     active = BooleanField("Open to referrals", default=True)
 
@@ -35,6 +42,14 @@ class AssetForm(FlaskForm):
         """Return the cleaned values to store on a CommunityAsset."""
         return {
             name: (self[name].data or "").strip()
-            for name in ("name", "category", "description", "contact", "address", "postcode",
-                         "opening_times", "url")
+            for name in (
+                "name",
+                "category",
+                "description",
+                "contact",
+                "address",
+                "postcode",
+                "opening_times",
+                "url",
+            )
         } | {"active": bool(self.active.data)}

@@ -10,11 +10,13 @@ from wtforms.validators import Length, Optional
 
 from ..measures import MEASURES, Measure
 from ..models import NEEDS
-from .fields import choice_list, CheckboxListField
+from .fields import CheckboxListField, choice_list
 
 
 def _answer_field(measure: Measure, question: str) -> RadioField:
-    choices = [(str(value), measure.answer_labels.get(value, str(value))) for value in measure.answers]
+    choices = [
+        (str(value), measure.answer_labels.get(value, str(value))) for value in measure.answers
+    ]
     if measure.high - measure.low > 4:  # 0-10 scales: the number is the label, ends explained
         choices = [(str(value), str(value)) for value in measure.answers]
     return RadioField(question, choices=choice_list(choices), validators=[Optional()])
@@ -34,7 +36,10 @@ class CheckInForm(FlaskForm):
             if answered and len(answered) < len(fields):
                 for f in fields:
                     if not f.data:
-                        f.errors = [*f.errors, f"Answer this question or clear the {measure.title} answers"]
+                        f.errors = [
+                            *f.errors,
+                            f"Answer this question or clear the {measure.title} answers",
+                        ]
                 valid = False
             elif answered:
                 complete += 1
@@ -62,4 +67,8 @@ def field_name(measure: str, item: str) -> str:
 
 for _measure in MEASURES.values():
     for _item in _measure.items:
-        setattr(CheckInForm, field_name(_measure.key, _item.key), _answer_field(_measure, _item.question))
+        setattr(
+            CheckInForm,
+            field_name(_measure.key, _item.key),
+            _answer_field(_measure, _item.question),
+        )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from wtforms import Field, SelectMultipleField
@@ -69,3 +69,8 @@ class CheckboxListField(SelectMultipleField):
 def choice_list(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """Turn (value, label) pairs into the choices WTForms wants."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def strip_whitespace(value: Any) -> Any:
+    """Trim what was typed, so a name of only spaces counts as no name."""
+    return value.strip() if isinstance(value, str) else value

@@ -9,7 +9,7 @@ from wtforms import RadioField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..models import FOLLOW_UP_KINDS
-from .fields import choice_list, MemorableDateField
+from .fields import MemorableDateField, choice_list
 
 
 class FollowUpForm(FlaskForm):

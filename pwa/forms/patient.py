@@ -8,11 +8,11 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..models import NEEDS
 from ..nhs_number import is_valid_nhs_number, normalise_nhs_number
-from .fields import choice_list, CheckboxListField, MemorableDateField
+from .fields import CheckboxListField, MemorableDateField, choice_list, strip_whitespace
 
 # The shape of a full UK postcode (outward code, space optional, inward code).
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -27,10 +27,14 @@ def normalise_postcode(text: str) -> str:
 
 class PatientForm(FlaskForm):
     given_name = StringField(
-        "First name", validators=[InputRequired("Enter the patient's first name"), Length(max=100)]
+        "First name",
+        filters=[strip_whitespace],
+        validators=[DataRequired("Enter the patient's first name"), Length(max=100)],
     )
     family_name = StringField(
-        "Last name", validators=[InputRequired("Enter the patient's last name"), Length(max=100)]
+        "Last name",
+        filters=[strip_whitespace],
+        validators=[DataRequired("Enter the patient's last name"), Length(max=100)],
     )
     date_of_birth = MemorableDateField(
         "Date of birth", validators=[InputRequired("Enter the patient's date of birth")]
@@ -41,7 +45,8 @@ class PatientForm(FlaskForm):
     link_worker_id = SelectField("Link worker", choices=[], validate_choice=True)
     referral_reason = TextAreaField(
         "Why were they referred?",
-        validators=[InputRequired("Enter why the patient was referred"), Length(max=4000)],
+        filters=[strip_whitespace],
+        validators=[DataRequired("Enter why the patient was referred"), Length(max=4000)],
     )
     needs = CheckboxListField("What do they need help with?", choices=choice_list(NEEDS.items()))
     consent_to_contact = RadioField(

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from .fields import choice_list
 from ..models import REFERRAL_STATUSES
+from .fields import choice_list
 
 
 class ReferralForm(FlaskForm):
@@ -16,7 +16,9 @@ class ReferralForm(FlaskForm):
     )
     status = RadioField(
         "Status",
-        choices=choice_list((k, v) for k, v in REFERRAL_STATUSES.items() if k in ("suggested", "referred")),
+        choices=choice_list(
+            (k, v) for k, v in REFERRAL_STATUSES.items() if k in ("suggested", "referred")
+        ),
         default="referred",
         validators=[InputRequired("Select the status of the referral")],
     )

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
-from .fields import choice_list
 from ..models import ROLE_NAMES
 from ..passwords import MIN_PASSWORD_LENGTH
+from .fields import choice_list, strip_whitespace
 
 
 class UserForm(FlaskForm):
     display_name = StringField(
-        "Full name", validators=[InputRequired("Enter their full name"), Length(max=120)]
+        "Full name",
+        filters=[strip_whitespace],
+        validators=[DataRequired("Enter their full name"), Length(max=120)],
     )
     username = StringField(
         "Username",
+        filters=[strip_whitespace],
         validators=[
-            InputRequired("Enter a username"),
+            DataRequired("Enter a username"),
             Length(min=3, max=80, message="Username must be 3 to 80 characters"),
             Regexp(r"^[a-z0-9._-]+$", message="Use lower-case letters, numbers, dots, dashes"),
         ],

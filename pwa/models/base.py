@@ -69,18 +69,22 @@ class Synced:
     )
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr passes the class
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
 
 
 def _next_sequence_numbers(session: Session, count: int) -> range:
     """Reserve `count` change sequence numbers in this transaction."""
-    last = session.connection().execute(
-        update(change_counter)
-        .where(change_counter.c.id == 1)
-        .values(value=change_counter.c.value + count)
-        .returning(change_counter.c.value)
-    ).scalar_one()
+    last = (
+        session.connection()
+        .execute(
+            update(change_counter)
+            .where(change_counter.c.id == 1)
+            .values(value=change_counter.c.value + count)
+            .returning(change_counter.c.value)
+        )
+        .scalar_one()
+    )
     return range(last - count + 1, last + 1)
 
 

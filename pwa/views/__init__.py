@@ -43,7 +43,16 @@ def register_views(app: Flask) -> None:
     )
 
     for module in (
-        sign_in, health, caseload, patients, check_ins, follow_ups, assets, referrals,
-        admin_users, admin_assets, my_progress,
-    ):  # fmt: skip
+        sign_in,
+        health,
+        caseload,
+        patients,
+        check_ins,
+        follow_ups,
+        assets,
+        referrals,
+        admin_users,
+        admin_assets,
+        my_progress,
+    ):
         app.register_blueprint(module.bp)

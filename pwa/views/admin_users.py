@@ -72,9 +72,14 @@ def toggle_active(user_id: uuid.UUID) -> ResponseReturnValue:
             .where(Device.user_id == user.id, Device.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-    audit("user.activate" if user.active else "user.deactivate",
-          record_type="user", record_id=str(user.id))  # fmt: skip
+    audit(
+        "user.activate" if user.active else "user.deactivate",
+        record_type="user",
+        record_id=str(user.id),
+    )
     db.session.commit()
-    flash(f"{user.display_name} {'can sign in again' if user.active else 'has been deactivated'}",
-          "success")  # fmt: skip
+    flash(
+        f"{user.display_name} {'can sign in again' if user.active else 'has been deactivated'}",
+        "success",
+    )
     return redirect(url_for("admin_users.list_users"))

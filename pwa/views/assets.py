@@ -25,12 +25,14 @@ def search_assets(text: str, category: str, *, include_inactive: bool) -> list[C
     for word in text.split()[:8]:
         # Escape LIKE wildcards so "50%" or "a_b" search for themselves.
         pattern = "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(or_(
-            CommunityAsset.name.ilike(pattern, escape="\\"),
-            CommunityAsset.description.ilike(pattern, escape="\\"),
-            CommunityAsset.postcode.ilike(pattern, escape="\\"),
-            CommunityAsset.address.ilike(pattern, escape="\\"),
-        ))  # fmt: skip
+        query = query.where(
+            or_(
+                CommunityAsset.name.ilike(pattern, escape="\\"),
+                CommunityAsset.description.ilike(pattern, escape="\\"),
+                CommunityAsset.postcode.ilike(pattern, escape="\\"),
+                CommunityAsset.address.ilike(pattern, escape="\\"),
+            )
+        )
     return list(db.session.scalars(query.order_by(CommunityAsset.name)))
 
 

@@ -23,9 +23,11 @@ def caseload() -> ResponseReturnValue:
     workers: list[User] = []
     chosen_worker = request.args.get("worker", "")
     if current_user.role == "admin":
-        workers = list(db.session.scalars(
-            db.select(User).where(User.role == "link_worker").order_by(User.display_name)
-        ))
+        workers = list(
+            db.session.scalars(
+                db.select(User).where(User.role == "link_worker").order_by(User.display_name)
+            )
+        )
         try:
             query = query.where(Patient.link_worker_id == uuid.UUID(chosen_worker))
         except ValueError:

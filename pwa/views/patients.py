@@ -40,7 +40,9 @@ def add_patient() -> ResponseReturnValue:
     else:
         del form.link_worker_id  # a link worker adds to their own caseload
     if form.validate_on_submit():
-        worker_id = uuid.UUID(form.link_worker_id.data) if "link_worker_id" in form else current_user.id
+        worker_id = (
+            uuid.UUID(form.link_worker_id.data) if "link_worker_id" in form else current_user.id
+        )
         patient = Patient(link_worker_id=worker_id, status="active", **form.patient_fields())
         db.session.add(patient)
         audit("patient.create", patient)
@@ -84,7 +86,10 @@ def assign_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
         patient.link_worker_id = uuid.UUID(form.link_worker_id.data)
         audit("patient.assign", patient)
         db.session.commit()
-        flash(f"{patient.full_name} is now on {patient.link_worker.display_name}'s caseload", "success")
+        flash(
+            f"{patient.full_name} is now on {patient.link_worker.display_name}'s caseload",
+            "success",
+        )
     return redirect(url_for("patients.show_patient", patient_id=patient.id))
 
 

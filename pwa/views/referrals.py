@@ -31,10 +31,16 @@ def refer_patient(asset_id: uuid.UUID) -> ResponseReturnValue:
         .where(Patient.status == "active")
         .order_by(Patient.family_name, Patient.given_name)
     )
-    form.patient_id.choices = choice_list([("", "Choose a patient")] + [
-        (str(p.id), f"{p.full_name} ({p.date_of_birth:%d %b %Y})" if p.date_of_birth else p.full_name)
-        for p in patients
-    ])
+    form.patient_id.choices = choice_list(
+        [("", "Choose a patient")]
+        + [
+            (
+                str(p.id),
+                f"{p.full_name} ({p.date_of_birth:%d %b %Y})" if p.date_of_birth else p.full_name,
+            )
+            for p in patients
+        ]
+    )
     if request.method == "GET" and request.args.get("patient"):
         form.patient_id.data = request.args["patient"]
     if form.validate_on_submit():

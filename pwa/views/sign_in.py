@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -16,8 +25,11 @@ from ..passwords import check_password, hash_password, needs_rehash, waste_equal
 
 bp = Blueprint("sign_in", __name__)
 
-HOME_BY_ROLE = {"admin": "caseload.caseload", "link_worker": "caseload.caseload",
-                "patient": "my_progress.my_progress"}  # fmt: skip
+HOME_BY_ROLE = {
+    "admin": "caseload.caseload",
+    "link_worker": "caseload.caseload",
+    "patient": "my_progress.my_progress",
+}
 
 
 def _failed_attempt(response: object) -> bool:
@@ -44,10 +56,19 @@ def home() -> ResponseReturnValue:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SIGN_IN_LIMITS"], key_func=username_key,
-               methods=["POST"], deduct_when=_failed_attempt, scope="sign-in-user")
-@limiter.limit(lambda: current_app.config["SIGN_IN_ADDRESS_LIMITS"], methods=["POST"],
-               deduct_when=_failed_attempt, scope="sign-in-address")
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMITS"],
+    key_func=username_key,
+    methods=["POST"],
+    deduct_when=_failed_attempt,
+    scope="sign-in-user",
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_ADDRESS_LIMITS"],
+    methods=["POST"],
+    deduct_when=_failed_attempt,
+    scope="sign-in-address",
+)
 def sign_in() -> ResponseReturnValue:
     """Sign in with a username and password."""
     form = SignInForm()
@@ -58,7 +79,9 @@ def sign_in() -> ResponseReturnValue:
             waste_equal_time(form.password.data)
         if user is not None and check_password(user.password_hash, form.password.data):
             if not user.active:
-                form.form_errors.append("This account has been deactivated. Ask your practice admin.")
+                form.form_errors.append(
+                    "This account has been deactivated. Ask your practice admin."
+                )
             else:
                 if needs_rehash(user.password_hash):
                     user.password_hash = hash_password(form.password.data)
