@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from .models import NEEDS
+
 
 def _local(value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
@@ -36,8 +38,14 @@ def signed(value: float) -> str:
     return "0" if text in ("+0", "-0") else text
 
 
+def need_name(code: str) -> str:
+    """Name a need code the way the forms do."""
+    return NEEDS.get(code, code)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the values every template needs."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(signed, "signed")
+    app.add_template_filter(need_name, "need_name")
