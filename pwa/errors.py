@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -29,8 +29,16 @@ MESSAGES = {
 }
 
 
+def refuse_nul_bytes() -> None:
+    """Refuse input holding NUL: no person types it, and PostgreSQL cannot store it in text."""
+    for _, values in request.values.lists():
+        if any("\x00" in value for value in values):
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
     """Render every HTTP error with the app's error page."""
+    app.before_request(refuse_nul_bytes)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:

@@ -140,3 +140,20 @@ def test_a_discharged_patients_record_has_no_check_in_button(
     sign_in(client, worker)
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "Record a check-in" not in page
+
+
+def test_zero_is_an_answer(client: FlaskClient, worker: User, patient: Patient) -> None:
+    sign_in(client, worker)
+    zeros = dict.fromkeys(ONS4, "0")
+    client.post(f"/patients/{patient.id}/check-ins/new", data=zeros)
+    scores = db.session.scalar(db.select(CheckIn.scores))
+    assert scores["ons4"]["anxiety"] == {"value": 0, "band": "very_low"}
+    assert scores["ons4"]["happiness"] == {"value": 0, "band": "low"}
+
+
+def test_spaces_are_no_answer(client: FlaskClient, worker: User, patient: Patient) -> None:
+    sign_in(client, worker)
+    data = UCLA3 | {"ucla3__isolated": " "}
+    page = client.post(f"/patients/{patient.id}/check-ins/new", data=data).get_data(as_text=True)
+    assert 'href="#ucla3__isolated"' in page
+    assert check_in_count() == 0

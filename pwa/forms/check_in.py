@@ -19,7 +19,8 @@ def _answer_field(measure: Measure, question: str) -> RadioField:
     ]
     if measure.high - measure.low > 4:  # 0-10 scales: the number is the label, ends explained
         choices = [(str(value), str(value)) for value in measure.answers]
-    return RadioField(question, choices=choice_list(choices), validators=[Optional()])
+    # coerce=int: an answer is a number in range or nothing; blank or spaces mean "not asked".
+    return RadioField(question, choices=choice_list(choices), coerce=int, validators=[Optional()])
 
 
 class CheckInForm(FlaskForm):
@@ -32,10 +33,10 @@ class CheckInForm(FlaskForm):
         complete = 0
         for measure in MEASURES.values():
             fields = [self[field_name(measure.key, item)] for item in measure.item_keys]
-            answered = [f for f in fields if f.data]
+            answered = [f for f in fields if f.data is not None]
             if answered and len(answered) < len(fields):
                 for f in fields:
-                    if not f.data:
+                    if f.data is None:
                         f.errors = [
                             *f.errors,
                             f"Answer this question or clear the {measure.title} answers",
@@ -53,8 +54,8 @@ class CheckInForm(FlaskForm):
         result: dict[str, dict[str, int]] = {}
         for measure in MEASURES.values():
             answers = {item: self[field_name(measure.key, item)].data for item in measure.item_keys}
-            if all(answers.values()):
-                result[measure.key] = {item: int(value) for item, value in answers.items()}
+            if all(value is not None for value in answers.values()):
+                result[measure.key] = answers
         return result
 
     def measure_fields(self, measure: Measure) -> list[RadioField]:

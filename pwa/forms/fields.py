@@ -45,7 +45,7 @@ class MemorableDateField(Field):
             if year < 1000:
                 raise ValueError
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.parse_error = f"{self.label.text} must be a real date"
 
     def pre_validate(self, form: Any) -> None:
