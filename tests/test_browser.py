@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -68,6 +69,16 @@ def no_sideways_scroll(page: Any) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def accessibility_violations(page: Any) -> list[str]:
+    """Run axe-core (WCAG 2.x A and AA rules) in the page and name what it finds."""
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
+    results = Axe().run(page, options=options)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['html'][:120]})"
+        for v in results.response["violations"]
+    ]
+
+
 def test_a_link_worker_signs_in_records_a_check_in_and_sees_the_scores(
     live_server: str, page: Any, tmp_path: Path
 ) -> None:
@@ -78,14 +89,17 @@ def test_a_link_worker_signs_in_records_a_check_in_and_sees_the_scores(
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Your caseload").wait_for()
     assert no_sideways_scroll(page)
+    assert accessibility_violations(page) == []
     # The CSS and NHS.UK JavaScript came from the vendored npm files.
     assert page.evaluate("document.body.classList.contains('nhsuk-frontend-supported')")
 
     page.get_by_role("link", name="Patricia Walsh").click()
     page.get_by_role("heading", name="Patricia Walsh").wait_for()
+    assert accessibility_violations(page) == []
     page.get_by_role("link", name="Record a check-in").click()
     page.get_by_role("heading", name="Record a check-in").wait_for()
     assert no_sideways_scroll(page)
+    assert accessibility_violations(page) == []
 
     page.get_by_text("Loneliness (UCLA 3-item scale)").click()  # open the details
     for question, answer in [
@@ -101,6 +115,7 @@ def test_a_link_worker_signs_in_records_a_check_in_and_sees_the_scores(
     page.get_by_text("Check-in saved").wait_for()
     assert page.get_by_text("8 out of 9 – lonely").is_visible()
     assert no_sideways_scroll(page)
+    assert accessibility_violations(page) == []
     page.screenshot(path=str(tmp_path / "scores.png"), full_page=True)
 
     check_in = db.session.scalar(db.select(CheckIn).where(CheckIn.notes == "Joined the lunch club"))
@@ -116,8 +131,29 @@ def test_a_link_worker_signs_in_records_a_check_in_and_sees_the_scores(
 def test_a_form_error_is_announced_and_linked_to_the_field(live_server: str, page: Any) -> None:
     page.goto(f"{live_server}/sign-in")
     page.get_by_role("button", name="Sign in").click()
+    assert accessibility_violations(page) == []
     summary = page.get_by_role("alert")
     summary.wait_for()
     assert "There is a problem" in summary.inner_text()
     summary.get_by_role("link", name="Enter your username").click()
     assert page.evaluate("document.activeElement.id") == "username"
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [("admin", "/caseload"), ("admin", "/admin/users"), ("admin", "/admin/users/new"),
+     ("admin", "/admin/assets/new"), ("amara", "/assets"), ("amara", "/patients/new"),
+     ("pat", "/my-progress")],
+)  # fmt: skip
+def test_other_pages_are_accessible_and_fit_a_phone(
+    live_server: str, page: Any, username: str, path: str
+) -> None:
+    page.goto(f"{live_server}/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server}{path}")
+    assert page.locator("h1").count() == 1
+    assert no_sideways_scroll(page)
+    assert accessibility_violations(page) == []
