@@ -52,9 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import cli, errors, filters
+    from . import cli, errors, filters, security
     from .views import register_views
 
+    security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     cli.init_app(app)

@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "PRACTICE_TIMEZONE": "Europe/London",
+    "FORCE_HTTPS": False,
 }
 
 

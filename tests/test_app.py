@@ -87,3 +87,16 @@ def test_an_unexpected_error_is_a_friendly_500_and_rolls_back(app: Flask) -> Non
 
 def test_the_home_page_sends_strangers_to_sign_in(client: FlaskClient) -> None:
     assert client.get("/").location == "/sign-in"
+
+
+def test_pages_carry_security_headers_and_a_nonce_for_the_inline_script(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/sign-in")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy
+    assert "frame-ancestors 'none'" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in response.get_data(as_text=True)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -54,6 +54,21 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """Collect what the browser reports as errors: CSP refusals, failed loads, script errors."""
+    errors: list[str] = []
+
+    def record(message: Any) -> None:
+        # NHS.UK's CSS fetches its font from assets.nhs.uk, which this machine cannot reach.
+        if message.type == "error" and "assets.nhs.uk" not in message.location.get("url", ""):
+            errors.append(f"{message.text} ({message.location.get('url')})")
+
+    page.on("console", record)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+@pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     seed_demo()
     db.session.commit()  # release SQLite's lock before the server's threads need it
@@ -80,7 +95,7 @@ def accessibility_violations(page: Any) -> list[str]:
 
 
 def test_a_link_worker_signs_in_records_a_check_in_and_sees_the_scores(
-    live_server: str, page: Any, tmp_path: Path
+    live_server: str, page: Any, tmp_path: Path, console_errors: list[str]
 ) -> None:
     page.goto(live_server)
     assert page.title() == "Sign in – Link worker"
@@ -118,6 +133,7 @@ def test_a_link_worker_signs_in_records_a_check_in_and_sees_the_scores(
     assert accessibility_violations(page) == []
     page.screenshot(path=str(tmp_path / "scores.png"), full_page=True)
 
+    assert console_errors == []
     check_in = db.session.scalar(db.select(CheckIn).where(CheckIn.notes == "Joined the lunch club"))
     assert check_in.scores == {"ucla3": {"total": 8, "lonely": True}}
     views = db.session.scalar(
