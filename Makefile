@@ -35,6 +35,7 @@ setup: $(VENV)/.installed vendor
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	@echo "Open http://$(HOST):$(PORT) in a browser."
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed

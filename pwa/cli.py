@@ -59,7 +59,7 @@ def seed_demo_command() -> None:
         click.echo("Demo practice created.")
     else:
         click.echo("Demo practice is already in this database.")
-    click.echo(f"Sign in at http://127.0.0.1:5000 with password {DEMO_PASSWORD!r} as:")
+    click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
     for username, display_name, role in DEMO_USERS:
         click.echo(f"  {username:<8} {display_name} ({role.replace('_', ' ')})")
 

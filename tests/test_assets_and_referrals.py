@@ -97,3 +97,31 @@ def test_an_unknown_referral_status_is_refused(
     assert "Choose a status for the referral" in response.get_data(as_text=True)
     db.session.expire_all()
     assert referral.status == "referred"
+
+
+def test_finding_a_group_from_a_record_carries_the_patient_to_the_referral(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    asset = make_asset()
+    sign_in(client, worker)
+    record = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert f"/assets?patient={patient.id}" in record
+    directory = client.get(f"/assets?patient={patient.id}").get_data(as_text=True)
+    assert f"/assets/{asset.id}?patient={patient.id}" in directory
+    assert f'name="patient" value="{patient.id}"' in directory  # kept through a search
+    detail = client.get(f"/assets/{asset.id}?patient={patient.id}").get_data(as_text=True)
+    assert f"/assets/{asset.id}/refer?patient={patient.id}" in detail
+    form = client.get(f"/assets/{asset.id}/refer?patient={patient.id}").get_data(as_text=True)
+    assert f'value="{patient.id}" selected' in form
+
+
+def test_a_patient_id_that_is_not_on_the_caseload_preselects_nothing(
+    client: FlaskClient, worker: User, others_patient: Patient
+) -> None:
+    asset = make_asset()
+    sign_in(client, worker)
+    form = client.get(f"/assets/{asset.id}/refer?patient={others_patient.id}").get_data(
+        as_text=True
+    )
+    assert str(others_patient.id) not in form
+    assert "/assets?patient=" not in client.get("/assets?patient=junk").get_data(as_text=True)

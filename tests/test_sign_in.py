@@ -19,7 +19,8 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 
 def post_sign_in(client: FlaskClient, username: str, password: str, **kwargs: Any) -> Any:
-    token = csrf_token_from(client.get("/sign-in"))
+    # Signed in already, /sign-in redirects home: any page's token serves.
+    token = csrf_token_from(client.get("/sign-in", follow_redirects=True))
     return client.post(
         "/sign-in", data={"username": username, "password": password, "csrf_token": token}, **kwargs
     )
@@ -108,7 +109,7 @@ def test_it_follows_next_only_within_the_site(client: FlaskClient, worker: User)
     data = {"username": "amara", "password": PASSWORD, "csrf_token": token}
     assert client.post("/sign-in?next=/assets", data=data).location == "/assets"
     client.post("/sign-out", data={"csrf_token": csrf_token_from(client.get("/caseload"))})
-    data["csrf_token"] = csrf_token_from(client.get("/sign-in"))
+    data["csrf_token"] = csrf_token_from(client.get("/sign-in", follow_redirects=True))
     assert client.post("/sign-in?next=//evil.example/x", data=data).location == "/"
 
 
@@ -136,3 +137,8 @@ def test_the_session_cookie_is_secure_and_http_only(client: FlaskClient, worker:
 def test_passwords_are_stored_as_argon2id(worker: User) -> None:
     assert worker.password_hash.startswith("$argon2id$")
     assert PASSWORD not in worker.password_hash
+
+
+def test_the_sign_in_page_sends_a_signed_in_person_home(client: FlaskClient, worker: User) -> None:
+    post_sign_in(client, "amara", PASSWORD)
+    assert client.get("/sign-in").location == "/"

@@ -36,6 +36,18 @@ def search_assets(text: str, category: str, *, include_inactive: bool) -> list[C
     return list(db.session.scalars(query.order_by(CommunityAsset.name)))
 
 
+def _patient_being_helped() -> str | None:
+    """Return the ?patient= id carried from a patient's record through to the referral form.
+
+    Only a well-formed id is passed on; whether this user may see that patient is checked by the
+    referral form itself, which offers only their own caseload.
+    """
+    try:
+        return str(uuid.UUID(request.args.get("patient", "")))
+    except ValueError:
+        return None
+
+
 @bp.get("/assets")
 @role_required("admin", "link_worker")
 def directory() -> ResponseReturnValue:
@@ -44,7 +56,12 @@ def directory() -> ResponseReturnValue:
     category = request.args.get("category", "")
     assets = search_assets(text, category, include_inactive=False)
     return render_template(
-        "assets/index.html", assets=assets, q=text, category=category, categories=ASSET_CATEGORIES
+        "assets/index.html",
+        assets=assets,
+        q=text,
+        category=category,
+        categories=ASSET_CATEGORIES,
+        for_patient=_patient_being_helped(),
     )
 
 
@@ -55,4 +72,4 @@ def show_asset(asset_id: uuid.UUID) -> ResponseReturnValue:
     asset = db.session.get(CommunityAsset, asset_id)
     if asset is None:
         abort(404)
-    return render_template("assets/show.html", asset=asset)
+    return render_template("assets/show.html", asset=asset, for_patient=_patient_being_helped())

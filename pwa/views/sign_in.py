@@ -71,6 +71,8 @@ def home() -> ResponseReturnValue:
 )
 def sign_in() -> ResponseReturnValue:
     """Sign in with a username and password."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("sign_in.home"))
     form = SignInForm()
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
