@@ -20,6 +20,9 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/patients/new", (302, 403, 200, 200)),
     ("/patients/{own}", (302, 403, 200, 200)),
     ("/patients/{others}", (302, 403, 404, 200)),
+    ("/caseload?status=discharged", (302, 403, 200, 200)),
+    ("/patients/{own}/edit", (302, 403, 200, 200)),
+    ("/patients/{others}/edit", (302, 403, 404, 200)),
     ("/patients/{own}/check-ins/new", (302, 403, 200, 200)),
     ("/patients/{others}/check-ins/new", (302, 403, 404, 200)),
     ("/patients/{own}/check-ins/{own_check_in}", (302, 403, 200, 200)),
@@ -88,7 +91,15 @@ def test_each_role_sees_only_its_pages(
 # POSTs that change another worker's patient: a 404 for a link worker, and nothing changes.
 @pytest.mark.parametrize(
     "action",
-    ["discharge", "complete_follow_up", "update_referral", "check_in", "follow_up", "refer"],
+    [
+        "discharge",
+        "complete_follow_up",
+        "update_referral",
+        "check_in",
+        "follow_up",
+        "refer",
+        "edit",
+    ],
 )
 def test_a_link_worker_cannot_change_another_workers_patient(
     action: str, client: FlaskClient, worker: User, other_worker: User, others_patient: Patient
@@ -111,6 +122,18 @@ def test_a_link_worker_cannot_change_another_workers_patient(
             {"kind": "call", "due_date-day": "1", "due_date-month": "1", "due_date-year": "2099"},
         ),
         "refer": (f"/assets/{asset.id}/refer", {"patient_id": str(pid), "status": "referred"}),
+        "edit": (
+            f"/patients/{pid}/edit",
+            {
+                "given_name": "Changed",
+                "family_name": "X",
+                "referral_reason": "x",
+                "consent_to_contact": "no",
+                "date_of_birth-day": "1",
+                "date_of_birth-month": "1",
+                "date_of_birth-year": "1950",
+            },
+        ),
     }[action]
     before = (others_patient.version, follow_up.version, referral.version)
     response = client.post(url, data=data)

@@ -192,3 +192,60 @@ def test_an_admin_sees_every_caseload_and_can_filter_by_worker(
     filtered = client.get(f"/caseload?worker={other_worker.id}").get_data(as_text=True)
     assert "Active Bens" in filtered and "Active Amaras" not in filtered
     assert "Active Amaras" in client.get("/caseload?worker=nonsense").get_data(as_text=True)
+
+
+def test_a_link_worker_corrects_a_patients_details(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    sign_in(client, worker)
+    form = client.get(f"/patients/{patient.id}/edit").get_data(as_text=True)
+    assert "<h1>Edit Patricia Walsh&#39;s details</h1>" in form
+    assert 'value="Patricia"' in form and 'value="1950"' in form
+    assert 'value="yes" checked' in form
+    data = GOOD | {"given_name": "Patricia", "family_name": "Walsh", "phone": "07700 900123",
+                   "consent_to_contact": "no"}  # fmt: skip
+    response = client.post(f"/patients/{patient.id}/edit", data=data, follow_redirects=True)
+    assert "Patricia Walsh&#39;s details saved" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert patient.phone == "07700 900123" and patient.consent_to_contact is False
+    assert patient.version == 2 and patient.link_worker_id == worker.id
+    assert db.session.scalar(db.select(AuditEvent.id).where(AuditEvent.action == "patient.update"))
+
+
+def test_an_edit_cannot_move_a_patient_to_another_worker(
+    client: FlaskClient, worker: User, other_worker: User, patient: Patient
+) -> None:
+    sign_in(client, worker)
+    data = GOOD | {"link_worker_id": str(other_worker.id)}
+    client.post(f"/patients/{patient.id}/edit", data=data)
+    db.session.expire_all()
+    assert patient.link_worker_id == worker.id
+
+
+def test_saving_unchanged_details_changes_nothing(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    sign_in(client, worker)
+    data = {
+        "given_name": "Patricia", "family_name": "Walsh", "date_of_birth-day": "17",
+        "date_of_birth-month": "5", "date_of_birth-year": "1950",
+        "referral_reason": "Feeling isolated", "needs": ["loneliness"],
+        "consent_to_contact": "yes",
+    }  # fmt: skip
+    client.post(f"/patients/{patient.id}/edit", data=data)
+    db.session.expire_all()
+    assert patient.version == 1
+
+
+def test_discharged_patients_are_listed_apart(
+    client: FlaskClient, worker: User, other_worker: User
+) -> None:
+    make_patient(worker, given_name="Active", family_name="Mine")
+    make_patient(worker, given_name="Gone", family_name="Mine", status="discharged")
+    make_patient(other_worker, given_name="Gone", family_name="Theirs", status="discharged")
+    sign_in(client, worker)
+    page = client.get("/caseload?status=discharged").get_data(as_text=True)
+    assert "<h1>Discharged patients</h1>" in page
+    assert "Gone Mine" in page
+    assert "Active Mine" not in page and "Gone Theirs" not in page
+    assert "Add a patient" not in page

@@ -18,8 +18,9 @@ bp = Blueprint("caseload", __name__)
 @bp.get("/caseload")
 @role_required("admin", "link_worker")
 def caseload() -> ResponseReturnValue:
-    """List active patients with their next follow-up and latest scores."""
-    query = visible_patients().where(Patient.status == "active")
+    """List active (or discharged) patients with their next follow-up and latest scores."""
+    status = "discharged" if request.args.get("status") == "discharged" else "active"
+    query = visible_patients().where(Patient.status == status)
     workers: list[User] = []
     chosen_worker = request.args.get("worker", "")
     if current_user.role == "admin":
@@ -41,6 +42,7 @@ def caseload() -> ResponseReturnValue:
         latest_check_ins=_latest_check_ins(ids),
         workers=workers,
         chosen_worker=chosen_worker,
+        status=status,
     )
 
 

@@ -49,7 +49,27 @@ def add_patient() -> ResponseReturnValue:
         db.session.commit()
         flash(f"{patient.full_name} added", "success")
         return redirect(url_for("patients.show_patient", patient_id=patient.id))
-    return render_template("patients/new.html", form=form)
+    return render_template("patients/form.html", form=form, patient=None)
+
+
+@bp.route("/patients/<uuid:patient_id>/edit", methods=["GET", "POST"])
+@role_required("admin", "link_worker")
+def edit_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
+    """Correct or update a patient's details (moving them is the admin's Assign)."""
+    patient = patient_or_404(patient_id)
+    form = PatientForm(obj=patient)
+    del form.link_worker_id
+    if not form.is_submitted():  # the obj's True/False would win over a keyword argument
+        form.consent_to_contact.data = "yes" if patient.consent_to_contact else "no"
+    if form.validate_on_submit():
+        for name, value in form.patient_fields().items():
+            setattr(patient, name, value)
+        if db.session.is_modified(patient):
+            audit("patient.update", patient)
+            db.session.commit()
+            flash(f"{patient.full_name}'s details saved", "success")
+        return redirect(url_for("patients.show_patient", patient_id=patient.id))
+    return render_template("patients/form.html", form=form, patient=patient)
 
 
 @bp.get("/patients/<uuid:patient_id>")
