@@ -9,7 +9,13 @@ from typing import Any
 
 from flask import Flask, send_from_directory
 from flask.typing import ResponseReturnValue
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PackageLoader,
+)
 
 from . import models  # noqa: F401 - register the tables with the metadata
 from .config import configure
@@ -44,6 +50,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "autoescape": True,
         "extensions": ["jinja2.ext.do"],
     }
+    if app.config.get("TEMPLATE_CACHE_DIR"):
+        # Compiled templates on disk, shared by processes (and by the many apps tests create).
+        app.jinja_options["bytecode_cache"] = FileSystemBytecodeCache(
+            app.config["TEMPLATE_CACHE_DIR"]
+        )
 
     db.init_app(app)
     configure_database(app)

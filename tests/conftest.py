@@ -36,8 +36,14 @@ def database_url(tmp_path: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 
+@pytest.fixture(scope="session")
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Compile the templates once per run, not once per test's app."""
+    return str(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
-def app_config(tmp_path: Path) -> dict[str, Any]:
+def app_config(tmp_path: Path, template_cache: str) -> dict[str, Any]:
     """Test configuration; a module can override this fixture (e.g. to switch CSRF on)."""
     return {
         "TESTING": True,
@@ -45,6 +51,7 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "TEMPLATE_CACHE_DIR": template_cache,
         **FAST_HASHING,
     }
 
@@ -140,13 +147,23 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
+_hashes: dict[str, str] = {}
+
+
+def password_hash_for(password: str) -> str:
+    """Hash each test password once: a real argon2id hash, reused across users and tests."""
+    if password not in _hashes:
+        _hashes[password] = hash_password(password)
+    return _hashes[password]
+
+
 def make_user(role: str, username: str | None = None, **fields: Any) -> User:
     username = username or f"{role}-{uuid.uuid4().hex[:6]}"
     user = User(
         username=username,
         display_name=fields.pop("display_name", username.title()),
         role=role,
-        password_hash=hash_password(fields.pop("password", PASSWORD)),
+        password_hash=password_hash_for(fields.pop("password", PASSWORD)),
         **fields,
     )
     db.session.add(user)
