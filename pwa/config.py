@@ -17,7 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "lw_session",
     # A staff session lasts a working day; signing in again after that is expected.
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=10),
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: a database error's message never carries the values (names, notes) that
+    # were being written, so it can be logged safely.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     # argon2id at argon2-cffi's default (RFC 9106 low-memory: 64 MiB, 3 passes, 4 lanes), above
     # OWASP's minimum of 19 MiB, 2 passes, 1 lane.
     "ARGON2_MEMORY_KIB": 65536,

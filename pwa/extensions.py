@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,5 +27,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def username_key() -> str:
-    """Key a sign-in limit by the username tried, so guessing one account is slowed anywhere."""
-    return "user:" + (request.form.get("username") or "").strip().lower()
+    """Key a sign-in limit by the username tried, so guessing one account is slowed anywhere.
+
+    The key is a digest: limiter log lines then never name a person.
+    """
+    username = (request.form.get("username") or "").strip().lower()
+    return "user:" + hashlib.sha256(username.encode()).hexdigest()[:32]

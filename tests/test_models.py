@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -94,3 +95,15 @@ def test_concurrent_writers_get_distinct_sequence_numbers(app: Flask, worker: Us
     seqs = list(db.session.scalars(db.select(Patient.seq)))
     assert len(seqs) == 20 and len(set(seqs)) == 20
     assert max(seqs) == db.session.scalar(db.select(change_counter.c.value))
+
+
+def test_a_database_error_never_carries_the_values_being_written(worker: User) -> None:
+    make_patient(worker, nhs_number="9434765919")
+    db.session.add(
+        User(username=worker.username, display_name="Secret Name", role="admin", password_hash="x")
+    )
+    with pytest.raises(IntegrityError) as raised:
+        db.session.commit()
+    db.session.rollback()
+    assert "Secret Name" not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)
