@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "PRACTICE_TIMEZONE": "Europe/London",
     "FORCE_HTTPS": False,
+    # A device token unused this long stops working; the phone keeps its data and signs in again.
+    "DEVICE_IDLE_DAYS": 14,
 }
 
 

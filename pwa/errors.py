@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .api import api_error
 from .extensions import db
 
 MESSAGES = {
@@ -27,6 +28,11 @@ MESSAGES = {
         "Nothing you entered has been saved. Try again later.",
     ),
 }
+
+
+def _snake(name: str) -> str:
+    """Turn an HTTP status name ("Not Found") into an error code ("not_found")."""
+    return "_".join(name.lower().replace("-", " ").split())
 
 
 def refuse_nul_bytes() -> None:
@@ -52,6 +58,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
+        if request.path.startswith("/api/"):
+            return api_error(_snake(error.name), error.description or error.name, code)
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         return render_template("error.html", title=title, message=message), code
 
@@ -59,5 +67,7 @@ def init_app(app: Flask) -> None:
     def server_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()  # never leave half a change behind
         app.logger.exception("Unhandled error")  # the traceback, never the form data
+        if request.path.startswith("/api/"):
+            return api_error("server_error", "Something went wrong; nothing was lost.", 500)
         title, message = MESSAGES[500]
         return render_template("error.html", title=title, message=message), 500

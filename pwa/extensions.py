@@ -31,5 +31,7 @@ def username_key() -> str:
 
     The key is a digest: limiter log lines then never name a person.
     """
-    username = (request.form.get("username") or "").strip().lower()
+    body = request.get_json(silent=True) if request.is_json else None
+    given = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    username = (given if isinstance(given, str) else "").strip().lower()
     return "user:" + hashlib.sha256(username.encode()).hexdigest()[:32]

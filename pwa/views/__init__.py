@@ -28,6 +28,7 @@ login_manager.session_protection = "strong"
 
 def register_views(app: Flask) -> None:
     """Attach every page blueprint to the app."""
+    from .. import api
     from . import (
         admin_assets,
         admin_users,
@@ -42,6 +43,7 @@ def register_views(app: Flask) -> None:
         sign_in,
     )
 
+    app.register_blueprint(api.bp)
     for module in (
         sign_in,
         health,

@@ -1,0 +1,127 @@
+"""The JSON API phones sync through (`/api/v1`): device enrolment and sync, per DESIGN.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError
+
+from .audit import audit
+from .devices import TokenProblem, device_for_token, enrol_device, revoke_device
+from .extensions import csrf, db, limiter, username_key
+from .models import User
+from .passwords import check_password, waste_equal_time
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The API authenticates with Bearer tokens, which a browser never attaches by itself, so
+# cross-site request forgery cannot reach it; an outbox replayed hours later has no CSRF token.
+csrf.exempt(bp)
+
+
+def api_error(
+    code: str, message: str, status: int, fields: dict[str, list[str]] | None = None
+) -> ResponseReturnValue:
+    """Return the one error shape of the API."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify(error=body), status
+
+
+def json_object() -> dict[str, Any] | None:
+    """Return the request's JSON body if it is an object, else None."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+def device_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Let through only requests with a working device token; the device is in g.device."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        found = device_for_token(token.strip() if scheme.lower() == "bearer" else None)
+        if isinstance(found, TokenProblem):
+            return api_error(found.code, found.message, found.status)  # type: ignore[return-value]
+        g.device = found
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _failed_enrolment(response: Any) -> bool:
+    return getattr(response, "status_code", 200) == 401
+
+
+@bp.post("/devices")
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMITS"],
+    key_func=username_key,
+    deduct_when=_failed_enrolment,
+    scope="sign-in-user",
+)
+@limiter.limit(lambda: current_app.config["SIGN_IN_ADDRESS_LIMITS"],
+               deduct_when=_failed_enrolment, scope="sign-in-address")  # fmt: skip
+def enrol() -> ResponseReturnValue:
+    """Enrol this device with a username and password, or from a signed-in page."""
+    body = json_object()
+    if body is None:
+        return api_error("invalid_json", "The request body must be a JSON object.", 400)
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        return api_error("invalid_request", "Name this device.", 422,
+                         {"name": ["Give the device a name of up to 120 characters."]})  # fmt: skip
+    user = _user_from_password(body) if "username" in body else _user_from_session()
+    if not isinstance(user, User):
+        return user
+    device, token = enrol_device(user, name.strip())
+    audit("device.enrol", record_type="device", record_id=str(device.id), user_id=user.id)
+    db.session.commit()
+    return jsonify(
+        device_id=str(device.id),
+        token=token,
+        user={"id": str(user.id), "role": user.role, "display_name": user.display_name},
+    ), 201
+
+
+def _user_from_password(body: dict[str, Any]) -> User | ResponseReturnValue:
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return api_error("invalid_request", "Give a username and password.", 422,
+                         {"username": ["Required."], "password": ["Required."]})  # fmt: skip
+    user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        waste_equal_time(password)
+    if user is None or not check_password(user.password_hash, password) or not user.active:
+        return api_error("invalid_credentials", "The username or password is not right.", 401)
+    return user
+
+
+def _user_from_session() -> User | ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return api_error("invalid_credentials", "Sign in first.", 401)
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except (ValidationError, CSRFError):
+        return api_error("csrf_failed", "Reload the page and try again.", 403)
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.delete("/devices/current")
+@device_required
+def sign_out_device() -> ResponseReturnValue:
+    """Sign this device out: its token stops working."""
+    revoke_device(g.device)
+    audit("device.revoke", record_type="device", record_id=str(g.device.id),
+          user_id=g.device.user_id)  # fmt: skip
+    db.session.commit()
+    return "", 204
