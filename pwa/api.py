@@ -17,6 +17,7 @@ from .devices import TokenProblem, device_for_token, enrol_device, revoke_device
 from .extensions import csrf, db, limiter, username_key
 from .models import User
 from .passwords import check_password, waste_equal_time
+from .sync import MAX_CHANGES, BadCursor, Position, sync
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,8 +70,11 @@ def _failed_enrolment(response: Any) -> bool:
     deduct_when=_failed_enrolment,
     scope="sign-in-user",
 )
-@limiter.limit(lambda: current_app.config["SIGN_IN_ADDRESS_LIMITS"],
-               deduct_when=_failed_enrolment, scope="sign-in-address")  # fmt: skip
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_ADDRESS_LIMITS"],
+    deduct_when=_failed_enrolment,
+    scope="sign-in-address",
+)
 def enrol() -> ResponseReturnValue:
     """Enrol this device with a username and password, or from a signed-in page."""
     body = json_object()
@@ -78,8 +82,12 @@ def enrol() -> ResponseReturnValue:
         return api_error("invalid_json", "The request body must be a JSON object.", 400)
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        return api_error("invalid_request", "Name this device.", 422,
-                         {"name": ["Give the device a name of up to 120 characters."]})  # fmt: skip
+        return api_error(
+            "invalid_request",
+            "Name this device.",
+            422,
+            {"name": ["Give the device a name of up to 120 characters."]},
+        )
     user = _user_from_password(body) if "username" in body else _user_from_session()
     if not isinstance(user, User):
         return user
@@ -96,8 +104,12 @@ def enrol() -> ResponseReturnValue:
 def _user_from_password(body: dict[str, Any]) -> User | ResponseReturnValue:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
-        return api_error("invalid_request", "Give a username and password.", 422,
-                         {"username": ["Required."], "password": ["Required."]})  # fmt: skip
+        return api_error(
+            "invalid_request",
+            "Give a username and password.",
+            422,
+            {"username": ["Required."], "password": ["Required."]},
+        )
     user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
     if user is None:
         waste_equal_time(password)
@@ -121,7 +133,43 @@ def _user_from_session() -> User | ResponseReturnValue:
 def sign_out_device() -> ResponseReturnValue:
     """Sign this device out: its token stops working."""
     revoke_device(g.device)
-    audit("device.revoke", record_type="device", record_id=str(g.device.id),
-          user_id=g.device.user_id)  # fmt: skip
+    audit(
+        "device.revoke", record_type="device", record_id=str(g.device.id), user_id=g.device.user_id
+    )
     db.session.commit()
     return "", 204
+
+
+@bp.post("/sync")
+@device_required
+def sync_changes() -> ResponseReturnValue:
+    """Apply the phone's changes, then send what changed in its scope since its cursor."""
+    limit = current_app.config["SYNC_MAX_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        return api_error("payload_too_large", f"Send at most {limit} bytes at a time.", 413)
+    request.max_content_length = limit  # also bounds a body sent without a length
+    body = json_object()
+    if body is None:
+        return api_error("invalid_json", "The request body must be a JSON object.", 400)
+    changes = body.get("changes", [])
+    if not isinstance(changes, list):
+        return api_error(
+            "invalid_request",
+            "changes must be a list.",
+            422,
+            {"changes": ["Must be a list of changes."]},
+        )
+    if len(changes) > MAX_CHANGES:
+        return api_error("too_many_changes", f"Send at most {MAX_CHANGES} changes at a time.", 413)
+    cursor = body.get("cursor")
+    try:
+        position = Position.decode(cursor if isinstance(cursor, str) or cursor is None else "!")
+    except BadCursor:
+        return api_error(
+            "invalid_cursor",
+            "Start again with a null cursor.",
+            422,
+            {"cursor": ["Not a cursor this server gave out."]},
+        )
+    user = g.device.user
+    return jsonify(sync(user, g.device, changes, position, current_app.config["SYNC_PAGE_SIZE"]))

@@ -19,6 +19,8 @@ def audit(
     record_type: str | None = None,
     record_id: str | None = None,
     user_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    device_id: uuid.UUID | None = None,
 ) -> None:
     """Add an audit event to this transaction: it commits or rolls back with the change."""
     if record is not None:
@@ -37,8 +39,9 @@ def audit(
             action=action,
             record_type=record_type,
             record_id=record_id,
-            patient_id=patient.id if patient is not None else None,
+            patient_id=patient.id if patient is not None else patient_id,
             user_id=user_id,
+            device_id=device_id,
             ip_address=request.remote_addr if has_request_context() else None,
         )
     )

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "FORCE_HTTPS": False,
     # A device token unused this long stops working; the phone keeps its data and signs in again.
     "DEVICE_IDLE_DAYS": 14,
+    "SYNC_PAGE_SIZE": 500,
+    "SYNC_MAX_BYTES": 2 * 1024 * 1024,
 }
 
 

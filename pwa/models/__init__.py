@@ -15,6 +15,7 @@ from .records import (
     CheckIn,
     FollowUp,
 )
+from .sync import ScopeExit, SyncReview
 from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, User
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "FollowUp",
     "Patient",
     "PushSubscription",
+    "ScopeExit",
+    "SyncReview",
     "Synced",
     "UTCDateTime",
     "User",

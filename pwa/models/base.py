@@ -72,8 +72,15 @@ class Synced:
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
 
+    def scope_changes(self) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        """Return whose caseload this record was in before this flush and is in after it.
 
-def _next_sequence_numbers(session: Session, count: int) -> range:
+        Only patients move between caseloads; every other record goes where its patient goes.
+        """
+        return (None, None)
+
+
+def next_sequence_numbers(session: Session, count: int) -> range:
     """Reserve `count` change sequence numbers in this transaction."""
     last = (
         session.connection()
@@ -101,5 +108,15 @@ def _stamp_change_sequence(session: Session, flush_context: Any, instances: Any)
         return
     # A stable order keeps sequence numbers deterministic within one flush.
     changed.sort(key=lambda obj: str(obj.id or ""))
-    for obj, seq in zip(changed, _next_sequence_numbers(session, len(changed)), strict=True):
-        obj.seq = seq
+    moves = [(obj, *obj.scope_changes()) for obj in changed]
+    exits = [(obj, before) for obj, before, after in moves if before and before != after]
+    numbers = iter(next_sequence_numbers(session, len(changed) + len(exits)))
+    for obj, before, after in moves:
+        obj.seq = next(numbers)
+        if after and before != after:
+            obj.scope_seq = obj.seq  # type: ignore[attr-defined] - only patients move
+    if exits:
+        from .sync import ScopeExit  # imported late: sync's models import this module
+
+        for obj, user_id in exits:
+            session.add(ScopeExit(user_id=user_id, patient_id=obj.id, seq=next(numbers)))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -50,6 +50,9 @@ class Patient(Synced, db.Model):
     referral_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     consent_to_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The change sequence number at which the patient last entered a caseload (added, reassigned
+    # or reactivated): the feed then sends all their records, however old, to the new phone.
+    scope_seq: Mapped[int | None] = mapped_column(BigInteger)
     # The patient's own sign-in, once they have been invited to self-report.
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), unique=True)
 
@@ -64,6 +67,18 @@ class Patient(Synced, db.Model):
     referrals: Mapped[list[AssetReferral]] = relationship(
         back_populates="patient", order_by="AssetReferral.created_at"
     )
+
+    def scope_changes(self) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        """Return the link worker whose active caseload held this patient before and after."""
+        after = self.link_worker_id if self.status == "active" else None
+        state = inspect(self)
+        if state.pending or state.transient:
+            # New: its link_worker_id may still be unset if given as a relationship.
+            return (None, after or (self.link_worker.id if self.link_worker else None))
+        worker, status = state.attrs.link_worker_id.history, state.attrs.status.history
+        old_worker = worker.deleted[0] if worker.deleted else self.link_worker_id
+        old_status = status.deleted[0] if status.deleted else self.status
+        return (old_worker if old_status == "active" else None, after)
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,276 @@
+"""Apply one change a phone sent, in its own transaction, exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import audit
+from ..extensions import db
+from ..models import (
+    CheckIn,
+    CommunityAsset,
+    Device,
+    Patient,
+    ScopeExit,
+    Synced,
+    SyncReview,
+    User,
+    utcnow,
+)
+from ..models.base import next_sequence_numbers
+from . import fields as f
+from .records import RECORD_TYPES, RecordType, Rejected
+
+
+@dataclass
+class Outcome:
+    """One entry of the response's `results`, and the server's record to send back on conflict."""
+
+    id: str | None
+    status: str  # applied | duplicate | conflict | rejected
+    version: int | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    code: str | None = None
+    server_record: Synced | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "version": self.version,
+            "errors": self.errors,
+        }
+        if self.code:
+            result["code"] = self.code
+        return result
+
+
+def apply_change(change: Any, actor: User, device: Device | None) -> Outcome:
+    """Validate, scope-check and store one change; commit it or roll it back alone."""
+    shown_id = change.get("id") if isinstance(change, dict) else None
+    shown_id = shown_id if isinstance(shown_id, str) else None
+    try:
+        if not isinstance(change, dict):
+            raise Rejected("invalid_change", {"change": ["Each change must be an object."]})
+        record_id = _read_envelope(change, "id", f.record_id)
+        kind = RECORD_TYPES.get(change.get("type"))  # type: ignore[arg-type]
+        if kind is None:
+            raise Rejected(
+                "unknown_type", {"type": [f"Must be one of: {', '.join(RECORD_TYPES)}."]}
+            )
+        base_version = _read_envelope(change, "base_version", _version)
+        data = change.get("data")
+        if not isinstance(data, dict):
+            raise Rejected("validation_failed", {"data": ["Must be an object."]})
+        values = kind.read(data, actor)
+        _check_scope(kind, record_id, values, actor)
+        outcome = _store(kind, record_id, base_version, values, actor, device, change)
+        db.session.commit()
+        return outcome
+    except Rejected as refusal:
+        db.session.rollback()
+        if refusal.code == "out_of_scope":
+            _keep_for_review("out_of_scope", change, actor, device)
+            db.session.commit()
+        return Outcome(shown_id, "rejected", errors=refusal.errors, code=refusal.code)
+
+
+def _read_envelope(change: dict[str, Any], key: str, reader: Any) -> Any:
+    try:
+        return reader(change.get(key))
+    except f.Invalid as problem:
+        raise Rejected(f"invalid_{key}", {key: [str(problem)]}) from None
+
+
+def _version(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise f.Invalid("Must be null or the record's version number.")
+    return value
+
+
+def _check_scope(
+    kind: RecordType, record_id: uuid.UUID, values: dict[str, Any], actor: User
+) -> None:
+    """Refuse a change to anything outside the caller's caseload (or own record)."""
+    if actor.role == "patient":
+        own = db.session.scalar(db.select(Patient.id).where(Patient.user_id == actor.id))
+        if kind.name != "checkin" or values["patient_id"] != own:
+            raise Rejected("forbidden", {"type": ["You can only send your own check-ins."]})
+        return
+    named = values.get("link_worker_id") or values.get("assigned_to_id")
+    if actor.role == "admin" and named is not None:
+        worker = db.session.get(User, named)
+        if worker is None or worker.role != "link_worker" or not worker.active:
+            key = "link_worker_id" if "link_worker_id" in values else "assigned_to"
+            raise Rejected("validation_failed", {key: ["Must be an active link worker."]})
+    if kind.name == "patient":
+        existing = db.session.get(Patient, record_id)
+        if existing is not None:
+            _check_patient(existing, actor, "id")
+        return
+    patient = db.session.get(Patient, values["patient_id"])
+    if patient is None:
+        raise Rejected("unknown_patient", {"patient_id": ["No such patient."]})
+    _check_patient(patient, actor, "patient_id")
+    if kind.name == "referral" and db.session.get(CommunityAsset, values["asset_id"]) is None:
+        raise Rejected("validation_failed", {"asset_id": ["No such community asset."]})
+    amends = values.get("amends_id")
+    if amends is not None:
+        amended = db.session.get(CheckIn, amends)
+        if amended is None or amended.patient_id != patient.id:
+            raise Rejected(
+                "validation_failed", {"amends": ["Must be a check-in of the same patient."]}
+            )
+
+
+def _check_patient(patient: Patient, actor: User, field_name: str) -> None:
+    if actor.role == "admin":
+        return
+    if patient.link_worker_id == actor.id and patient.status == "active":
+        return
+    left = db.session.scalar(
+        db.select(ScopeExit.id)
+        .where(ScopeExit.user_id == actor.id, ScopeExit.patient_id == patient.id)
+        .limit(1)
+    )
+    if left is not None:
+        raise Rejected(
+            "out_of_scope",
+            {
+                field_name: [
+                    "This patient is no longer on your caseload. An admin will review this change."
+                ]
+            },
+        )
+    # Never on their caseload: say no more than for a patient who does not exist.
+    raise Rejected("unknown_patient", {field_name: ["No such patient."]})
+
+
+def _store(
+    kind: RecordType,
+    record_id: uuid.UUID,
+    base_version: int | None,
+    values: dict[str, Any],
+    actor: User,
+    device: Device | None,
+    change: dict[str, Any],
+) -> Outcome:
+    existing = db.session.get(kind.model, record_id, with_for_update=True)
+    if existing is None:
+        if base_version is not None:
+            raise Rejected(
+                "unknown_record", {"base_version": ["The server has no such record to update."]}
+            )
+        if _insert_once(kind, record_id, values, actor, device):
+            _audit(kind, "create", record_id, values, actor, device)
+            return Outcome(str(record_id), "applied", version=1)
+        # A resend of the same id committed first: fall through and compare with it.
+        existing = db.session.get(kind.model, record_id, populate_existing=True)
+    if existing is None:  # it was there a moment ago; nothing to compare with now
+        raise Rejected("unknown_record", {"id": ["Send it again."]})
+    if all(getattr(existing, name) == value for name, value in values.items()):
+        return Outcome(str(record_id), "duplicate", version=existing.version)
+    if kind.immutable or base_version != existing.version:
+        _keep_for_review("conflict", change, actor, device)
+        return Outcome(
+            str(record_id),
+            "conflict",
+            version=existing.version,
+            code="content_differs" if kind.immutable else "stale_version",
+            server_record=existing,
+        )
+    for name, value in values.items():
+        setattr(existing, name, value)
+    try:
+        db.session.flush()  # raises if another writer changed it since we read it
+    except StaleDataError:
+        db.session.rollback()
+        current = db.session.get(kind.model, record_id)
+        _keep_for_review("conflict", change, actor, device)
+        return Outcome(
+            str(record_id),
+            "conflict",
+            version=current.version if current else None,
+            code="stale_version",
+            server_record=current,
+        )
+    _audit(kind, "update", record_id, values, actor, device)
+    return Outcome(str(record_id), "applied", version=existing.version)
+
+
+def _insert_once(
+    kind: RecordType,
+    record_id: uuid.UUID,
+    values: dict[str, Any],
+    actor: User,
+    device: Device | None,
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins."""
+    (seq,) = next_sequence_numbers(db.session, 1)
+    row = {**values, "id": record_id, "version": 1, "seq": seq}
+    if kind.name == "patient":
+        row["scope_seq"] = seq
+    if kind.name == "checkin":
+        row |= {
+            "author_id": actor.id,
+            "received_at": utcnow(),
+            "source": "self" if actor.role == "patient" else "link_worker",
+            "device_id": device.id if device else None,
+        }
+    if kind.name == "referral":
+        row["created_by_id"] = actor.id
+    table = kind.model.__table__  # type: ignore[attr-defined]
+    dialect = db.session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(table).values(**row).on_conflict_do_nothing(index_elements=[table.c.id])
+    return db.session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def _audit(
+    kind: RecordType,
+    verb: str,
+    record_id: uuid.UUID,
+    values: dict[str, Any],
+    actor: User,
+    device: Device | None,
+) -> None:
+    audit(
+        f"{kind.name}.{verb}",
+        record_type=kind.model.__tablename__,  # type: ignore[attr-defined]
+        record_id=str(record_id),
+        user_id=actor.id,
+        device_id=device.id if device else None,
+        patient_id=record_id if kind.name == "patient" else values["patient_id"],
+    )
+
+
+def _keep_for_review(reason: str, change: Any, actor: User, device: Device | None) -> None:
+    """Keep the phone's version of a change the server did not apply, once per content."""
+    canonical = json.dumps(change, sort_keys=True, default=str)
+    row = {
+        "reason": reason,
+        "record_type": str(change.get("type"))[:20],
+        "record_id": str(change.get("id"))[:36],
+        "base_version": change.get("base_version")
+        if isinstance(change.get("base_version"), int)
+        else None,
+        "data": change.get("data"),
+        "content_hash": hashlib.sha256(canonical.encode()).hexdigest(),
+        "user_id": actor.id,
+        "device_id": device.id if device else None,
+        "received_at": utcnow(),
+    }
+    table = SyncReview.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    db.session.execute(insert(table).values(**row).on_conflict_do_nothing())
