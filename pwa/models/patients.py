@@ -42,10 +42,14 @@ class Patient(Synced, db.Model):
     nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
     postcode: Mapped[str | None] = mapped_column(String(10))
+    # active_history: the old value is loaded before a change, even on an expired object, so the
+    # change-sequence hook can tell which caseload the patient left (see scope_changes).
     link_worker_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id"), nullable=False, index=True
+        ForeignKey("users.id"), nullable=False, index=True, active_history=True
     )
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default="active", active_history=True
+    )
     needs: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     referral_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     consent_to_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

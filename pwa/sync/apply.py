@@ -232,8 +232,14 @@ def _insert_once(
     table = kind.model.__table__  # type: ignore[attr-defined]
     dialect = db.session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = insert(table).values(**row).on_conflict_do_nothing(index_elements=[table.c.id])
-    return db.session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=[table.c.id])
+        .returning(table.c.id)
+    )
+    # RETURNING, not rowcount: psycopg reports -1 rows for this statement.
+    return db.session.execute(statement).first() is not None
 
 
 def _audit(
