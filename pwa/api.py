@@ -16,6 +16,7 @@ from .audit import audit
 from .devices import TokenProblem, device_for_token, enrol_device, revoke_device
 from .extensions import csrf, db, limiter, username_key
 from .models import User
+from .openapi import openapi_document
 from .passwords import check_password, waste_equal_time
 from .sync import MAX_CHANGES, BadCursor, Position, sync
 
@@ -173,3 +174,9 @@ def sync_changes() -> ResponseReturnValue:
         )
     user = g.device.user
     return jsonify(sync(user, g.device, changes, position, current_app.config["SYNC_PAGE_SIZE"]))
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """Describe this API as OpenAPI 3.1."""
+    return jsonify(openapi_document(current_app.config["APP_VERSION"]))

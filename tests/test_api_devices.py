@@ -136,3 +136,12 @@ def test_unknown_api_paths_answer_in_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_the_api_describes_itself_in_valid_openapi_3_1(client: FlaskClient) -> None:
+    from openapi_spec_validator import validate
+
+    document = client.get("/api/v1/openapi.json").json
+    validate(document)  # raises on an invalid document
+    assert document["openapi"] == "3.1.0"
+    assert {"/devices", "/devices/current", "/sync", "/openapi.json"} <= set(document["paths"])
