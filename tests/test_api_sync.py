@@ -479,3 +479,15 @@ def test_eight_phones_resending_the_same_batch_at_once_leave_one_row_each(
     assert results.count("applied") == 6
     assert results.count("duplicate") == 6 * 7
     assert count(CheckIn) == 5 and count(Patient) == 2
+
+
+def test_a_batch_can_add_a_patient_and_their_check_ins_together(
+    client: FlaskClient, token: str
+) -> None:
+    new = patient_change()
+    patient_ref = type("P", (), {"id": new["id"]})()
+    early, late = check_in_change(patient_ref), check_in_change(patient_ref)
+    results = sync(client, token, [early, new, late])["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied", "applied"]
+    assert results[0]["code"] == "unknown_patient"  # sent before its patient: the phone retries
+    assert sync(client, token, [early])["results"][0]["status"] == "applied"

