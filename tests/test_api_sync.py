@@ -491,3 +491,11 @@ def test_a_batch_can_add_a_patient_and_their_check_ins_together(
     assert [r["status"] for r in results] == ["rejected", "applied", "applied"]
     assert results[0]["code"] == "unknown_patient"  # sent before its patient: the phone retries
     assert sync(client, token, [early])["results"][0]["status"] == "applied"
+
+
+def test_an_admin_device_sees_every_patient_and_the_directory(
+    client: FlaskClient, admin: User, patient: Patient, others_patient: Patient
+) -> None:
+    asset = make_asset()
+    ids = {c["id"] for c in sync(client, enrol(client, admin))["changes"]}
+    assert ids == {str(patient.id), str(others_patient.id), str(asset.id)}

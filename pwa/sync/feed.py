@@ -127,8 +127,7 @@ def pull(actor: User, cursor: Position, limit: int) -> tuple[list[dict[str, Any]
             .scalar_subquery()
         )
         fetch(model, _greatest(model.seq, scope_key), RANKS[name], model.patient_id.in_(in_scope))
-    if actor.role != "admin":
-        fetch(CommunityAsset, CommunityAsset.seq, RANKS["asset"])
+    fetch(CommunityAsset, CommunityAsset.seq, RANKS["asset"])
     if actor.role == "link_worker":
         exits = db.session.scalars(
             db.select(ScopeExit)
