@@ -107,6 +107,10 @@ def build_area(workers: int, active: int, past: int, check_ins: int) -> User:
         db.session.execute(insert(CheckIn), rows)
     db.session.execute(update(change_counter).values(value=seq))
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # A live database has planner statistics; a freshly bulk-loaded one has none yet.
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return db.session.scalar(db.select(User).where(User.username == "worker0"))
 
 

@@ -173,3 +173,34 @@ def test_other_pages_are_accessible_and_fit_a_phone(
     assert page.locator("h1").count() == 1
     assert no_sideways_scroll(page)
     assert accessibility_violations(page) == []
+
+
+def test_with_no_signal_a_page_says_so_instead_of_a_browser_error(
+    live_server: str, page: Any, context: Any, console_errors: list[str]
+) -> None:
+    page.goto(f"{live_server}/sign-in")
+    page.get_by_label("Username").fill("amara")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Your caseload").wait_for()
+    page.evaluate("navigator.serviceWorker.ready")  # installed, shell precached, in control
+
+    context.set_offline(True)
+    page.reload()
+    page.get_by_role("heading", name="No connection").wait_for()
+    assert accessibility_violations(page) == []
+    cached = page.evaluate("""async () => {
+        const urls = [];
+        for (const name of await caches.keys()) {
+            for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+        }
+        return urls;
+    }""")
+    paths = {url.removeprefix(live_server) for url in cached}
+    assert "/offline" in paths
+    assert not [p for p in paths if p.startswith(("/caseload", "/patients", "/api"))]
+
+    context.set_offline(False)
+    page.get_by_role("link", name="Try again").click()
+    page.get_by_role("heading", name="Your caseload").wait_for()
+    assert console_errors == []

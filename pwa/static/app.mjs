@@ -1,4 +1,10 @@
-// Enhance the server-rendered pages with NHS.UK frontend's components (menus, error summary focus).
+// Enhance the server-rendered pages: NHS.UK frontend's components, and the offline app shell.
 import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
 
 initAll();
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/service-worker.js", { scope: "/" }).catch((error) => {
+    console.warn("The app will not open offline:", error);
+  });
+}

@@ -32,6 +32,7 @@ def register_views(app: Flask) -> None:
     from . import (
         admin_assets,
         admin_users,
+        app_shell,
         assets,
         caseload,
         check_ins,
@@ -56,5 +57,6 @@ def register_views(app: Flask) -> None:
         admin_users,
         admin_assets,
         my_progress,
+        app_shell,
     ):
         app.register_blueprint(module.bp)

@@ -1,0 +1,59 @@
+"""The installable shell: service worker, manifest and offline page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from pwa.models import User
+
+from .conftest import sign_in
+
+
+def test_the_service_worker_is_served_from_the_root_and_never_cached(client: FlaskClient) -> None:
+    response = client.get("/service-worker.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    script = response.get_data(as_text=True)
+    assert "__APP_VERSION__" not in script and "__SHELL_FILES__" not in script
+
+
+def test_its_cache_name_changes_with_the_app_version(app: Flask, client: FlaskClient) -> None:
+    def version() -> str:
+        script = client.get("/service-worker.js").get_data(as_text=True)
+        return re.search(r'const VERSION = "([^"]+)"', script).group(1)
+
+    before = version()
+    assert before.startswith(app.config["APP_VERSION"] + "-")
+    app.config["APP_VERSION"] = "99.0.0"
+    assert version().startswith("99.0.0-") and version() != before
+
+
+def test_it_precaches_only_pages_without_patient_data(client: FlaskClient) -> None:
+    script = client.get("/service-worker.js").get_data(as_text=True)
+    files = json.loads(re.search(r"const SHELL_FILES = (\[.*?\]);", script).group(1))
+    assert "/offline" in files and "/static/app.mjs" in files
+    assert not [f for f in files if f.startswith(("/patients", "/caseload", "/api", "/admin"))]
+    for path in files:  # every one of them exists, or the worker would fail to install
+        assert client.get(path).status_code == 200, path
+
+
+def test_the_manifest_lets_the_app_be_installed(client: FlaskClient) -> None:
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.json
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+
+
+def test_the_offline_page_carries_no_personal_detail(client: FlaskClient, worker: User) -> None:
+    sign_in(client, worker)
+    page = client.get("/offline").get_data(as_text=True)
+    assert "<h1>No connection</h1>" in page
+    assert "Amara" not in page and "csrf_token" not in page
