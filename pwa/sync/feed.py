@@ -110,24 +110,27 @@ def pull(actor: User, cursor: Position, limit: int) -> tuple[list[dict[str, Any]
     in_scope = db.select(_patients_in_scope(actor).subquery().c.id)
     events: list[Event] = []
 
-    def fetch(model: Any, key: ColumnElement[Any], rank: int, *where: Any) -> None:
+    def fetch(query: Select[Any], model: Any, key: ColumnElement[Any], rank: int) -> None:
         rows = db.session.execute(
-            db.select(model, key)
-            .where(*where, _after(key, rank, model.id, cursor))
+            query.add_columns(key)
+            .where(_after(key, rank, model.id, cursor))
             .order_by(key, model.id)
             .limit(limit + 1)
         )
         events.extend(Event(Position(k, rank, r.id.hex), (record_entry(r),)) for r, k in rows)
 
-    fetch(Patient, Patient.seq, RANKS["patient"], Patient.id.in_(in_scope))
+    fetch(db.select(Patient).where(Patient.id.in_(in_scope)), Patient, Patient.seq,
+          RANKS["patient"])  # fmt: skip
     for name, model in CHILD_TYPES:
-        scope_key = (
-            db.select(func.coalesce(Patient.scope_seq, 0))
-            .where(Patient.id == model.patient_id)
-            .scalar_subquery()
+        # A join, not a subquery per row: PostgreSQL ran that once per record of each patient.
+        children = (
+            db.select(model)
+            .join(Patient, Patient.id == model.patient_id)
+            .where(Patient.id.in_(in_scope))
         )
-        fetch(model, _greatest(model.seq, scope_key), RANKS[name], model.patient_id.in_(in_scope))
-    fetch(CommunityAsset, CommunityAsset.seq, RANKS["asset"])
+        key = _greatest(model.seq, func.coalesce(Patient.scope_seq, 0))
+        fetch(children, model, key, RANKS[name])
+    fetch(db.select(CommunityAsset), CommunityAsset, CommunityAsset.seq, RANKS["asset"])
     if actor.role == "link_worker":
         exits = db.session.scalars(
             db.select(ScopeExit)
