@@ -17,7 +17,7 @@ from .devices import TokenProblem, device_for_token, enrol_device, revoke_device
 from .extensions import csrf, db, limiter, username_key
 from .models import User
 from .openapi import openapi_document
-from .passwords import check_password, waste_equal_time
+from .passwords import user_with_password
 from .sync import MAX_CHANGES, BadCursor, Position, sync
 
 P = ParamSpec("P")
@@ -111,10 +111,8 @@ def _user_from_password(body: dict[str, Any]) -> User | ResponseReturnValue:
             422,
             {"username": ["Required."], "password": ["Required."]},
         )
-    user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
-    if user is None:
-        waste_equal_time(password)
-    if user is None or not check_password(user.password_hash, password) or not user.active:
+    user = user_with_password(username, password)
+    if user is None or not user.active:
         return api_error("invalid_credentials", "The username or password is not right.", 401)
     return user
 

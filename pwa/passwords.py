@@ -8,6 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from .extensions import db
+from .models import User
+
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -36,6 +39,23 @@ def check_password(password_hash: str, password: str) -> bool:
 def needs_rehash(password_hash: str) -> bool:
     """Return whether a hash was made with weaker settings than the configured ones."""
     return _hasher().check_needs_rehash(password_hash)
+
+
+def user_with_password(username: str, password: str) -> User | None:
+    """Return the user these credentials belong to (active or not), or None.
+
+    Also rehashes a password stored with weaker settings than the configured ones. A wrong
+    username takes as long as a wrong password, so timing does not tell which was wrong.
+    """
+    user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        waste_equal_time(password)
+        return None
+    if not check_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
 
 
 def waste_equal_time(password: str) -> None:

@@ -20,8 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..audit import audit
 from ..extensions import db, limiter, username_key
 from ..forms.sign_in import SignInForm
-from ..models import User
-from ..passwords import check_password, hash_password, needs_rehash, waste_equal_time
+from ..passwords import user_with_password
 
 bp = Blueprint("sign_in", __name__)
 
@@ -75,18 +74,13 @@ def sign_in() -> ResponseReturnValue:
         return redirect(url_for("sign_in.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        username = form.username.data.strip().lower()
-        user = db.session.scalar(db.select(User).where(User.username == username))
-        if user is None:
-            waste_equal_time(form.password.data)
-        if user is not None and check_password(user.password_hash, form.password.data):
+        user = user_with_password(form.username.data, form.password.data)
+        if user is not None:
             if not user.active:
                 form.form_errors.append(
                     "This account has been deactivated. Ask your practice admin."
                 )
             else:
-                if needs_rehash(user.password_hash):
-                    user.password_hash = hash_password(form.password.data)
                 session.clear()  # a fresh session on sign-in: no fixation
                 login_user(user)
                 session.permanent = True
@@ -95,7 +89,7 @@ def sign_in() -> ResponseReturnValue:
                 return redirect(_safe_next(request.args.get("next")) or url_for("sign_in.home"))
         else:
             form.form_errors.append("The username or password is not right")
-            audit("sign_in.failed", user_id=user.id if user else None)
+            audit("sign_in.failed")
             db.session.commit()
         return render_template("sign_in.html", form=form), 200
     return render_template("sign_in.html", form=form)
