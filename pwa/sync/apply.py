@@ -75,49 +75,57 @@ class Batch:
 
 
 def apply_change(change: Any, batch: Batch) -> Outcome:
-    """Validate, scope-check and store one change, or roll back all it did.
+    """Validate, scope-check and store one change; a bad one never blocks the good ones.
 
-    Each change runs in its own SAVEPOINT, so a bad one never blocks the good ones; the caller
-    commits the batch once (measured: twice as fast as a COMMIT per change). If that commit
-    never happens, the phone sends the batch again and every change comes back `applied` or
-    `duplicate`: nothing is lost and nothing is doubled.
+    Checks only read, and a new record is one INSERT, which is atomic by itself; a change that
+    may write more than once (an update, a conflict kept for review) runs in a SAVEPOINT. The
+    caller commits the batch once. If that commit never happens, the phone sends the batch again
+    and each change comes back `applied` or `duplicate`: nothing lost, nothing doubled.
     """
-    actor, device = batch.actor, batch.device
     shown_id = change.get("id") if isinstance(change, dict) else None
     shown_id = shown_id if isinstance(shown_id, str) else None
+    try:
+        kind, record_id, base_version, values = _checked(change, batch)
+    except Rejected as refusal:
+        if refusal.code == "out_of_scope":
+            _keep_for_review("out_of_scope", change, batch.actor, batch.device)
+        return Outcome(shown_id, "rejected", errors=refusal.errors, code=refusal.code)
+    patient_id = record_id if kind.name == "patient" else values["patient_id"]
+    if base_version is None and _insert_once(kind, record_id, values, batch):
+        return Outcome(str(record_id), "applied", version=1,
+                       audit_action=f"{kind.name}.create", patient_id=patient_id)  # fmt: skip
     savepoint = db.session.begin_nested()
     try:
-        if not isinstance(change, dict):
-            raise Rejected("invalid_change", {"change": ["Each change must be an object."]})
-        record_id = _read_envelope(change, "id", f.record_id)
-        kind = RECORD_TYPES.get(change.get("type"))  # type: ignore[arg-type]
-        if kind is None:
-            raise Rejected(
-                "unknown_type", {"type": [f"Must be one of: {', '.join(RECORD_TYPES)}."]}
-            )
-        base_version = _read_envelope(change, "base_version", _version)
-        data = change.get("data")
-        if not isinstance(data, dict):
-            raise Rejected("validation_failed", {"data": ["Must be an object."]})
-        values = kind.read(data, actor)
-        _check_scope(kind, record_id, values, batch)
-        outcome = _store(kind, record_id, base_version, values, batch, change)
+        outcome = _compare_or_update(kind, record_id, base_version, values, batch, change)
         savepoint.commit()
         return outcome
     except StaleDataError:
         # Another writer changed the record between our read and our write: a conflict.
         savepoint.rollback()
-        with db.session.begin_nested():
-            current = db.session.get(kind.model, record_id, populate_existing=True)
-            _keep_for_review("conflict", change, actor, device)
+        current = db.session.get(kind.model, record_id, populate_existing=True)
+        _keep_for_review("conflict", change, batch.actor, batch.device)
         return Outcome(shown_id, "conflict", version=current.version if current else None,
                        code="stale_version", server_record=current)  # fmt: skip
     except Rejected as refusal:
         savepoint.rollback()
-        if refusal.code == "out_of_scope":
-            with db.session.begin_nested():
-                _keep_for_review("out_of_scope", change, actor, device)
         return Outcome(shown_id, "rejected", errors=refusal.errors, code=refusal.code)
+
+
+def _checked(change: Any, batch: Batch) -> tuple[RecordType, uuid.UUID, int | None, dict[str, Any]]:
+    """Read and scope-check a change without writing anything; raise Rejected if it is bad."""
+    if not isinstance(change, dict):
+        raise Rejected("invalid_change", {"change": ["Each change must be an object."]})
+    record_id = _read_envelope(change, "id", f.record_id)
+    kind = RECORD_TYPES.get(change.get("type"))  # type: ignore[arg-type]
+    if kind is None:
+        raise Rejected("unknown_type", {"type": [f"Must be one of: {', '.join(RECORD_TYPES)}."]})
+    base_version = _read_envelope(change, "base_version", _version)
+    data = change.get("data")
+    if not isinstance(data, dict):
+        raise Rejected("validation_failed", {"data": ["Must be an object."]})
+    values = kind.read(data, batch.actor)
+    _check_scope(kind, record_id, values, batch)
+    return kind, record_id, base_version, values
 
 
 def _read_envelope(change: dict[str, Any], key: str, reader: Any) -> Any:
@@ -194,7 +202,7 @@ def _check_patient(patient: Patient, actor: User, field_name: str) -> None:
     raise Rejected("unknown_patient", {field_name: ["No such patient."]})
 
 
-def _store(
+def _compare_or_update(
     kind: RecordType,
     record_id: uuid.UUID,
     base_version: int | None,
@@ -202,11 +210,8 @@ def _store(
     batch: Batch,
     change: dict[str, Any],
 ) -> Outcome:
+    """Settle a change whose record is already there: a duplicate, a conflict or an update."""
     patient_id = record_id if kind.name == "patient" else values["patient_id"]
-    if base_version is None and _insert_once(kind, record_id, values, batch):
-        return Outcome(str(record_id), "applied", version=1,
-                       audit_action=f"{kind.name}.create", patient_id=patient_id)  # fmt: skip
-    # An update, or the id is already there (a resend, perhaps racing itself): compare with it.
     existing = db.session.get(kind.model, record_id, with_for_update=True, populate_existing=True)
     if existing is None:
         raise Rejected("unknown_record",
