@@ -108,9 +108,12 @@ def build_area(workers: int, active: int, past: int, check_ins: int) -> User:
     db.session.execute(update(change_counter).values(value=seq))
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
-        # A live database has planner statistics; a freshly bulk-loaded one has none yet.
+        # A live database has been vacuumed and analysed; a freshly bulk-loaded one has not,
+        # and autovacuum would otherwise do it in the middle of the measurements.
         with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE"
+            )
     return db.session.scalar(db.select(User).where(User.username == "worker0"))
 
 
