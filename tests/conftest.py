@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from pwa import create_app
@@ -296,3 +299,58 @@ def patient(worker: User, patient_user: User) -> Patient:
 @pytest.fixture
 def others_patient(other_worker: User) -> Patient:
     return make_patient(other_worker, given_name="Dev", family_name="Patel")
+
+
+# --- real browser (pytest-playwright with Debian's Chromium) --------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+        ],
+    }
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # The narrowest phone the issue asks for.
+    return {**browser_context_args, "viewport": {"width": 320, "height": 640}}
+
+
+@pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """Collect what the browser reports as errors: CSP refusals, failed loads, script errors."""
+    errors: list[str] = []
+
+    def record(message: Any) -> None:
+        # NHS.UK's CSS fetches its font from assets.nhs.uk, which this machine cannot reach.
+        if message.type == "error" and "assets.nhs.uk" not in message.location.get("url", ""):
+            errors.append(f"{message.text} ({message.location.get('url')})")
+
+    page.on("console", record)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    from pwa.demo import seed_demo
+
+    seed_demo()
+    db.session.commit()  # release SQLite's lock before the server's threads need it
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

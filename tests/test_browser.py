@@ -7,22 +7,18 @@ missing browser can never pass silently in CI.
 from __future__ import annotations
 
 import os
-import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from flask import Flask
-from werkzeug.serving import make_server
 
-from pwa.demo import DEMO_PASSWORD, seed_demo
+from pwa.demo import DEMO_PASSWORD
 from pwa.extensions import db
 from pwa.models import AuditEvent, CheckIn
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from .conftest import CHROMIUM
+
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 if not HAVE_CHROMIUM and os.environ.get("REQUIRE_BROWSER"):
     raise RuntimeError(f"REQUIRE_BROWSER is set but Chromium is not at {CHROMIUM}")
@@ -30,54 +26,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-        ],
-    }
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    # The narrowest phone the issue asks for.
-    return {**browser_context_args, "viewport": {"width": 320, "height": 640}}
-
-
-@pytest.fixture
-def console_errors(page: Any) -> list[str]:
-    """Collect what the browser reports as errors: CSP refusals, failed loads, script errors."""
-    errors: list[str] = []
-
-    def record(message: Any) -> None:
-        # NHS.UK's CSS fetches its font from assets.nhs.uk, which this machine cannot reach.
-        if message.type == "error" and "assets.nhs.uk" not in message.location.get("url", ""):
-            errors.append(f"{message.text} ({message.location.get('url')})")
-
-    page.on("console", record)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    seed_demo()
-    db.session.commit()  # release SQLite's lock before the server's threads need it
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def no_sideways_scroll(page: Any) -> bool:

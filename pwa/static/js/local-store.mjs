@@ -1,0 +1,133 @@
+/**
+ * The phone's own database (IndexedDB through idb): the one module that owns its schema.
+ *
+ * Stores: `records` (what the phone holds, by id), `outbox` (changes not yet acknowledged, one
+ * per record, oldest first by `queued`), `meta` (token, cursor, last sync). Upgrades step through
+ * oldVersion and never drop data.
+ */
+import { openDB } from "../vendor/idb/index.js";
+
+const NAME = "link-worker";
+const VERSION = 1;
+
+/** Open (and if need be create or upgrade) the database. */
+export function openStore() {
+  return openDB(NAME, VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        const records = db.createObjectStore("records", { keyPath: "id" });
+        records.createIndex("type", "type");
+        records.createIndex("patient_id", "data.patient_id");
+        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("queued", "queued");
+        db.createObjectStore("meta");
+      }
+    },
+  });
+}
+
+/** Read one meta value. */
+export async function getMeta(key) {
+  return (await openStore()).get("meta", key);
+}
+
+/** Write one meta value. */
+export async function setMeta(key, value) {
+  return (await openStore()).put("meta", value, key);
+}
+
+/**
+ * Save a record the person created or changed, and queue it for the server.
+ * Refuses a record whose send is in flight: a correction then is a new record.
+ */
+export async function saveRecord(type, id, data) {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+  const pending = await tx.objectStore("outbox").get(id);
+  if (pending?.sent) {
+    tx.abort();
+    throw new Error("This record is being sent and cannot be changed now.");
+  }
+  const held = await tx.objectStore("records").get(id);
+  const queued = ((await tx.objectStore("meta").get("queued")) || 0) + 1;
+  await tx.objectStore("meta").put(queued, "queued");
+  const baseVersion = pending ? pending.base_version : (held?.version ?? null);
+  await tx.objectStore("outbox").put(
+    { id, type, base_version: baseVersion, data, queued, sent: false, attention: null },
+  );
+  await tx.objectStore("records").put({ id, type, version: held?.version ?? null, data,
+                                        status: "pending" });
+  await tx.done;
+}
+
+/** Return up to `limit` changes to send, oldest first, leaving out those awaiting a person. */
+export async function changesToSend(limit) {
+  const all = await (await openStore()).getAllFromIndex("outbox", "queued");
+  return all.filter((entry) => !entry.attention).slice(0, limit);
+}
+
+/** Mark changes as sent: from now on they are in flight and cannot be edited. */
+export async function markSent(ids) {
+  const db = await openStore();
+  const tx = db.transaction("outbox", "readwrite");
+  for (const id of ids) {
+    const entry = await tx.store.get(id);
+    if (entry) await tx.store.put({ ...entry, sent: true });
+  }
+  await tx.done;
+}
+
+/** Apply the server's per-change results: only `applied` and `duplicate` leave the outbox. */
+export async function acknowledge(results) {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox"], "readwrite");
+  for (const result of results) {
+    if (!result.id) continue;
+    const record = await tx.objectStore("records").get(result.id);
+    if (result.status === "applied" || result.status === "duplicate") {
+      await tx.objectStore("outbox").delete(result.id);
+      if (record) {
+        await tx.objectStore("records").put({ ...record, version: result.version,
+                                              status: "sent" });
+      }
+    } else {
+      const entry = await tx.objectStore("outbox").get(result.id);
+      const attention = { status: result.status, code: result.code || null,
+                          errors: result.errors || {} };
+      if (entry) await tx.objectStore("outbox").put({ ...entry, attention });
+      if (record) await tx.objectStore("records").put({ ...record, status: "needs attention" });
+    }
+  }
+  await tx.done;
+}
+
+/** Apply a page of the server's feed; never overwrite what the person has not yet sent. */
+export async function applyFeed(changes) {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox"], "readwrite");
+  for (const change of changes) {
+    if (await tx.objectStore("outbox").get(change.id)) continue;
+    if (change.deleted) {
+      await tx.objectStore("records").delete(change.id);
+    } else {
+      await tx.objectStore("records").put({ id: change.id, type: change.type,
+                                            version: change.version, data: change.data,
+                                            status: "sent" });
+    }
+  }
+  await tx.done;
+}
+
+/** Count what is waiting: to send, and needing a person. */
+export async function outboxCounts() {
+  const all = await (await openStore()).getAll("outbox");
+  return { pending: all.filter((e) => !e.attention).length,
+           attention: all.filter((e) => e.attention).length };
+}
+
+/** Remove everything this phone holds (device revoked, or signed out with nothing unsent). */
+export async function wipe() {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+  await Promise.all(["records", "outbox", "meta"].map((name) => tx.objectStore(name).clear()));
+  await tx.done;
+}

@@ -1,0 +1,71 @@
+/**
+ * The sync client: enrol this device, push the outbox in batches, pull the feed by cursor.
+ * Nothing leaves the outbox until the server says `applied` or `duplicate`.
+ */
+import {
+  acknowledge, applyFeed, changesToSend, getMeta, markSent, outboxCounts, setMeta, wipe,
+} from "./local-store.mjs";
+
+const BATCH = 500;
+
+/** Enrol this device from a signed-in page; the token is kept in IndexedDB, never in a cookie. */
+export async function enrolDevice(name) {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+  const response = await fetch("/api/v1/devices", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
+    body: JSON.stringify({ name }),
+    credentials: "same-origin",
+  });
+  if (response.status !== 201) throw new Error(`enrolment failed: ${response.status}`);
+  const body = await response.json();
+  await setMeta("token", body.token);
+  await setMeta("user", body.user);
+  await setMeta("needs_sign_in", false);
+  return body;
+}
+
+/**
+ * Send what is waiting and fetch what changed, until both are done.
+ * Returns {ok, reason?, pending, attention}; a failure leaves every record where it was.
+ */
+export async function syncNow() {
+  const token = await getMeta("token");
+  if (!token) return { ok: false, reason: "not_enrolled", ...(await outboxCounts()) };
+  for (let round = 0; round < 100; round++) {
+    const changes = await changesToSend(BATCH);
+    await markSent(changes.map((c) => c.id));
+    let response;
+    try {
+      response = await fetch("/api/v1/sync", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          cursor: (await getMeta("cursor")) ?? null,
+          changes: changes.map(({ id, type, base_version, data }) => ({ id, type, base_version,
+                                                                        data })),
+        }),
+      });
+    } catch {
+      return { ok: false, reason: "offline", ...(await outboxCounts()) };
+    }
+    if (response.status === 401) {
+      await setMeta("needs_sign_in", true); // keep everything; carry on after signing in
+      return { ok: false, reason: "sign_in", ...(await outboxCounts()) };
+    }
+    if (response.status === 403) {
+      await wipe();
+      return { ok: false, reason: "device_revoked", pending: 0, attention: 0 };
+    }
+    if (!response.ok) return { ok: false, reason: `http_${response.status}`,
+                               ...(await outboxCounts()) };
+    const body = await response.json();
+    await acknowledge(body.results);
+    await applyFeed(body.changes);
+    await setMeta("cursor", body.cursor);
+    await setMeta("last_sync", new Date().toISOString());
+    const left = await changesToSend(1);
+    if (!body.more && left.length === 0) return { ok: true, ...(await outboxCounts()) };
+  }
+  return { ok: false, reason: "stalled", ...(await outboxCounts()) }; // never loop for ever
+}

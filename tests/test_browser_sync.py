@@ -1,0 +1,146 @@
+"""The phone's outbox and sync client, in real Chromium against the real server.
+
+These drive the modules directly (the offline pages that will use them come next): a record
+saved with no signal stays on the phone until the server acknowledges it, exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from pwa.demo import DEMO_PASSWORD
+from pwa.extensions import db
+from pwa.models import CheckIn, Device, Patient, utcnow
+
+from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
+
+CLIENT = "await import('/static/js/sync-client.mjs')"
+STORE = "await import('/static/js/local-store.mjs')"
+
+
+def signed_in(page: Any, live_server: str) -> None:
+    page.goto(f"{live_server}/sign-in")
+    page.get_by_label("Username").fill("amara")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Your caseload").wait_for()
+    page.evaluate(f"async () => {{ const c = {CLIENT}; await c.enrolDevice('Test phone'); }}")
+
+
+def save_check_in(page: Any, record_id: str, patient_id: str) -> None:
+    page.evaluate(
+        f"""async ([id, patient]) => {{
+            const s = {STORE};
+            await s.saveRecord("checkin", id, {{
+                patient_id: patient, captured_at: "2026-11-20T10:00:00+00:00",
+                measures: {{ucla3: {{companionship: 2, left_out: 2, isolated: 3}}}},
+                needs: [], notes: "Saved with no signal"}});
+        }}""",
+        [record_id, patient_id],
+    )
+
+
+def sync(page: Any) -> dict[str, Any]:
+    return page.evaluate(f"async () => {{ const c = {CLIENT}; return await c.syncNow(); }}")
+
+
+def amaras_patient() -> str:
+    found = db.session.scalar(
+        db.select(Patient.id).where(Patient.status == "active",
+                                    Patient.link_worker.has(username="amara")).limit(1)
+    )  # fmt: skip
+    db.session.commit()  # end the read: SQLite's lock would stall the server's threads
+    return str(found)
+
+
+def stored(record_id: str) -> int:
+    count = db.session.scalar(
+        db.select(db.func.count(CheckIn.id)).where(CheckIn.id == uuid.UUID(record_id))
+    )
+    db.session.commit()
+    return count
+
+
+def test_a_check_in_saved_offline_reaches_the_server_once_back_online(
+    live_server: str, page: Any, context: Any
+) -> None:
+    signed_in(page, live_server)
+    record_id = str(uuid.uuid4())
+    context.set_offline(True)
+    save_check_in(page, record_id, amaras_patient())
+    offline = sync(page)
+    assert offline == {"ok": False, "reason": "offline", "pending": 1, "attention": 0}
+    assert stored(record_id) == 0
+    context.set_offline(False)
+    assert sync(page) == {"ok": True, "pending": 0, "attention": 0}
+    assert stored(record_id) == 1
+    assert sync(page)["ok"] and stored(record_id) == 1
+
+
+def test_a_lost_response_after_the_server_applied_leaves_one_copy(
+    live_server: str, page: Any
+) -> None:
+    signed_in(page, live_server)
+    record_id = str(uuid.uuid4())
+    save_check_in(page, record_id, amaras_patient())
+
+    def apply_then_lose(route: Any) -> None:
+        route.fetch()  # the server gets and applies the batch...
+        route.abort()  # ...and the phone never hears back
+
+    page.route("**/api/v1/sync", apply_then_lose)
+    assert sync(page)["reason"] == "offline"
+    assert stored(record_id) == 1
+    page.unroute("**/api/v1/sync")
+    # In flight: the person cannot change it now (a correction would be a new check-in).
+    refused = page.evaluate(
+        f"""async (id) => {{ const s = {STORE};
+            try {{ await s.saveRecord("checkin", id, {{}}); return "saved"; }}
+            catch (e) {{ return e.message; }} }}""",
+        record_id,
+    )
+    assert "cannot be changed" in refused
+    assert sync(page) == {"ok": True, "pending": 0, "attention": 0}
+    assert stored(record_id) == 1
+
+
+def test_an_expired_token_keeps_everything_until_the_person_signs_in_again(
+    live_server: str, page: Any
+) -> None:
+    signed_in(page, live_server)
+    record_id = str(uuid.uuid4())
+    save_check_in(page, record_id, amaras_patient())
+    db.session.execute(db.update(Device).values(last_seen_at=utcnow() - timedelta(days=30)))
+    db.session.commit()
+    assert sync(page) == {"ok": False, "reason": "sign_in", "pending": 1, "attention": 0}
+    assert stored(record_id) == 0
+    page.evaluate(f"async () => {{ const c = {CLIENT}; await c.enrolDevice('Test phone'); }}")
+    assert sync(page)["ok"] and stored(record_id) == 1
+
+
+def test_a_rejected_record_stays_on_the_phone_needing_attention(
+    live_server: str, page: Any
+) -> None:
+    signed_in(page, live_server)
+    record_id = str(uuid.uuid4())
+    save_check_in(page, record_id, str(uuid.uuid4()))  # a patient the server does not know
+    assert sync(page) == {"ok": True, "pending": 0, "attention": 1}
+    held = page.evaluate(
+        f"async (id) => {{ const s = {STORE}; return (await s.openStore()).get('records', id); }}",
+        record_id,
+    )
+    assert held["status"] == "needs attention"
+
+
+def test_a_revoked_device_wipes_what_it_holds(live_server: str, page: Any) -> None:
+    signed_in(page, live_server)
+    assert sync(page)["ok"]
+    db.session.execute(db.update(Device).values(revoked_at=utcnow()))
+    db.session.commit()
+    assert sync(page)["reason"] == "device_revoked"
+    left = page.evaluate(
+        f"async () => {{ const s = {STORE}; return (await s.openStore()).count('records'); }}"
+    )
+    assert left == 0
