@@ -57,8 +57,17 @@ def _next_follow_ups(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, FollowUp]:
 
 
 def _latest_check_ins(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, CheckIn]:
-    """Return each patient's most recent check-in."""
-    rows = db.session.scalars(
-        db.select(CheckIn).where(CheckIn.patient_id.in_(patient_ids)).order_by(CheckIn.captured_at)
+    """Return each patient's most recent check-in (loading only those, not every check-in)."""
+    latest = (
+        db.select(CheckIn.patient_id, db.func.max(CheckIn.captured_at).label("at"))
+        .where(CheckIn.patient_id.in_(patient_ids))
+        .group_by(CheckIn.patient_id)
+        .subquery()
     )
-    return {c.patient_id: c for c in rows}
+    rows = db.session.scalars(
+        db.select(CheckIn)
+        .join(latest, (CheckIn.patient_id == latest.c.patient_id)
+              & (CheckIn.captured_at == latest.c.at))
+        .order_by(CheckIn.received_at)
+    )  # fmt: skip
+    return {c.patient_id: c for c in rows}  # two at the same moment: the later received wins
