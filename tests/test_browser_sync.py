@@ -144,3 +144,36 @@ def test_a_revoked_device_wipes_what_it_holds(live_server: str, page: Any) -> No
         f"async () => {{ const s = {STORE}; return (await s.openStore()).count('records'); }}"
     )
     assert left == 0
+
+
+def test_a_second_person_on_the_phone_never_sees_the_firsts_records(
+    live_server: str, page: Any, context: Any
+) -> None:
+    signed_in(page, live_server)
+    assert sync(page)["ok"]
+    count = f"async () => {{ const s = {STORE}; return (await s.openStore()).count('records'); }}"
+    amaras = page.evaluate(count)
+    assert amaras > 0
+
+    def switch_to_ben() -> Any:
+        context.clear_cookies()
+        page.goto(f"{live_server}/sign-in")
+        page.get_by_label("Username").fill("ben")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Your caseload").wait_for()
+        return page.evaluate(
+            f"""async () => {{ const c = {CLIENT};
+                try {{ await c.enrolDevice('Shared phone'); return "enrolled"; }}
+                catch (e) {{ return e.message; }} }}"""
+        )
+
+    # Amara has an unsent check-in: Ben is refused, and her record stays.
+    save_check_in(page, str(uuid.uuid4()), amaras_patient())
+    assert "not yet sent" in switch_to_ben()
+    assert page.evaluate(count) == amaras + 1
+    # Once nothing of hers is waiting (as after she syncs), Ben's enrolment clears her records.
+    page.evaluate(f"async () => {{ const s = {STORE}; (await s.openStore()).clear('outbox'); }}")
+    assert page.evaluate(count) == amaras + 1
+    assert switch_to_ben() == "enrolled"
+    assert page.evaluate(count) == 0

@@ -19,6 +19,19 @@ export async function enrolDevice(name) {
   });
   if (response.status !== 201) throw new Error(`enrolment failed: ${response.status}`);
   const body = await response.json();
+  const previous = await getMeta("user");
+  if (previous && previous.id !== body.user.id) {
+    // Another person used this phone: never show their records to this one.
+    const waiting = await outboxCounts();
+    if (waiting.pending + waiting.attention > 0) {
+      await fetch("/api/v1/devices/current", {
+        method: "DELETE", headers: { Authorization: `Bearer ${body.token}` },
+      });
+      throw new Error(`${previous.display_name} has records not yet sent from this phone. ` +
+                      "They need to sign in here and sync first.");
+    }
+    await wipe();
+  }
   await setMeta("token", body.token);
   await setMeta("user", body.user);
   await setMeta("needs_sign_in", false);
