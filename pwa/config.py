@@ -17,6 +17,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "lw_session",
     # A staff session lasts a working day; signing in again after that is expected.
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=10),
+    # A session lasts 10 hours from sign-in, and only a response that changes the session sets
+    # its cookie: otherwise a response that started before another one changed the session (the
+    # service worker precaching as a page loads) writes the older copy back, losing the CSRF
+    # token the page was just given.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     # hide_parameters: a database error's message never carries the values (names, notes) that
     # were being written, so it can be logged safely.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

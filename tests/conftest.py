@@ -86,10 +86,13 @@ class PageChecker(HTMLParser):
         self._in_title = False
         self.forms_without_method: int = 0
         self.h1_count = 0
+        self._templates = 0  # a <template>'s content is not in the page until a script uses it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        if found.get("id"):
+        if tag == "template":
+            self._templates += 1
+        if found.get("id") and not self._templates:
             self.ids.append(found["id"] or "")
         if tag == "title":
             self._in_title = True
@@ -99,6 +102,8 @@ class PageChecker(HTMLParser):
             self.h1_count += 1
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self._templates -= 1
         if tag == "title":
             self._in_title = False
 

@@ -1,5 +1,15 @@
-// Enhance the server-rendered pages: NHS.UK frontend's components, and the offline app shell.
+// Enhance the server-rendered pages: NHS.UK frontend's components, the offline app shell, and
+// this phone's own store (enrolment, sync, drafts, the status line).
 import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
+import { h } from "./js/dom.mjs";
+import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
+import { getMeta } from "./js/local-store.mjs";
+import { startOfflineApp } from "./js/offline-app.mjs";
+import { enrolDevice, signOutDevice } from "./js/sync-client.mjs";
+import { announce, requestSync, startSyncTriggers } from "./js/sync-scheduler.mjs";
+import { SyncStatus } from "./js/sync-status.mjs";
+
+const ENROLLED_ROLES = ["link_worker", "patient"]; // admins work online, holding nothing locally
 
 initAll();
 
@@ -8,3 +18,72 @@ if ("serviceWorker" in navigator) {
     console.warn("The app will not open offline:", error);
   });
 }
+
+function metaContent(name) {
+  return document.querySelector(`meta[name="${name}"]`)?.content;
+}
+
+function notice(text, important = false) {
+  const banner = h("div", { class: important ? "nhsuk-warning-callout" : "nhsuk-inset-text" },
+                   h("p", {}, text));
+  document.querySelector("main")?.prepend(banner);
+}
+
+/** Enrol this phone for whoever signed in on this page, once, or again after a token expired. */
+async function enrolIfNeeded() {
+  const userId = metaContent("app-user-id");
+  const token = await getMeta("token");
+  if (!userId || !ENROLLED_ROLES.includes(metaContent("app-user-role"))) return Boolean(token);
+  const user = await getMeta("user");
+  if (token && user?.id === userId && !(await getMeta("needs_sign_in"))) return true;
+  try {
+    const platform = navigator.userAgentData?.platform || "Phone";
+    await enrolDevice(`${platform}, enrolled ${new Date().toLocaleDateString("en-GB")}`);
+  } catch (error) {
+    notice(`This phone cannot keep your records offline yet. ${error.message}`, true);
+    return false;
+  }
+  // Ask the browser not to clear this site's storage when space runs low.
+  await navigator.storage?.persist?.().catch(() => false);
+  return true;
+}
+
+/** Sign out: first send what is waiting; wipe the phone only when nothing would be lost. */
+function guardSignOut(form) {
+  form.addEventListener("submit", async (event) => {
+    if (form.dataset.confirmed) return;
+    event.preventDefault();
+    await requestSync();
+    let outcome = await signOutDevice();
+    if (!outcome.ok) {
+      const count = outcome.waiting.pending + outcome.waiting.attention;
+      const lose = window.confirm(`${count} record${count === 1 ? " has" : "s have"} not been sent ` +
+        "from this phone. If you sign out now, they will be lost. Sign out anyway?");
+      if (!lose) return;
+      outcome = await signOutDevice({ force: true });
+    }
+    form.dataset.confirmed = "yes";
+    form.requestSubmit();
+  });
+}
+
+async function start() {
+  await forgetSavedDrafts();
+  for (const form of document.querySelectorAll('form[data-module="app-draft"]')) keepDraft(form);
+  for (const form of document.querySelectorAll('form[data-module="app-sign-out"]')) guardSignOut(form);
+  for (const element of document.querySelectorAll('[data-module="app-sync-status"]')) {
+    new SyncStatus(element);
+  }
+  const view = document.querySelector('[data-module="app-offline"]');
+  const flash = sessionStorage.getItem("app-flash");
+  if (flash && !view) {
+    sessionStorage.removeItem("app-flash");
+    notice(flash);
+  }
+  const enrolled = await enrolIfNeeded();
+  if (view) await startOfflineApp(view);
+  if (enrolled) startSyncTriggers();
+  else await announce();
+}
+
+start();

@@ -2,13 +2,18 @@
  *
  * Served by pwa/views/app_shell.py, which replaces the two placeholders below with the app's
  * version (so every deploy installs a new worker and cache) and the files to precache.
- * Patient data never goes into Cache Storage: pages are fetched from the network, and only the
- * data-free offline page is kept for when that fails.
+ * Patient data never goes into Cache Storage: pages are fetched from the network, and when that
+ * fails the data-free shell is served in their place; its scripts draw the page from IndexedDB.
+ * A new worker replaces an old one at once: the outbox lives in IndexedDB, which it never
+ * touches, so an update can never lose what a person saved.
  */
 const VERSION = "__APP_VERSION__";
 const SHELL_FILES = __SHELL_FILES__;
 const CACHE = `lw-shell-${VERSION}`;
 const OFFLINE_PAGE = "/offline";
+const BACKGROUND_SYNC_TAG = "outbox";
+// A page that has not answered in this long on a weak signal is served from the shell instead.
+const NETWORK_TIMEOUT_MS = 10_000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(precacheShell());
@@ -20,14 +25,19 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) {
-    return; // the network, untouched: the sync API, form posts, other sites
-  }
+  if (new URL(request.url).origin !== self.location.origin) return; // other sites, untouched
   if (request.mode === "navigate") {
+    // Form posts too: one that cannot reach the server opens the offline form at the same
+    // path, where the draft kept as the person typed is waiting.
     event.respondWith(networkFirstPage(request));
-  } else if (SHELL_FILES.includes(new URL(request.url).pathname)) {
+  } else if (request.method === "GET" && SHELL_FILES.includes(new URL(request.url).pathname)) {
     event.respondWith(cacheFirst(request));
   }
+  // Anything else (the sync API above all) goes to the network untouched.
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === BACKGROUND_SYNC_TAG) event.waitUntil(askAPageToSync());
 });
 
 async function precacheShell() {
@@ -47,12 +57,36 @@ async function deleteOldCaches() {
 }
 
 async function networkFirstPage(request) {
+  let timer;
+  const slow = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error("no answer")), NETWORK_TIMEOUT_MS);
+  });
   try {
-    return await fetch(request);
+    return await Promise.race([fetch(request), slow]);
   } catch {
     const cache = await caches.open(CACHE);
     return (await cache.match(OFFLINE_PAGE)) || Response.error();
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/*
+ * Background Sync: the sync client is an ES module and this worker a classic script, so the
+ * worker asks an open page of the app to sync and waits for its answer. With no page open, or
+ * the send failing, the promise rejects and the browser tries again later; the app also sends
+ * its outbox whenever it next opens.
+ */
+async function askAPageToSync() {
+  const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  if (pages.length === 0) throw new Error("No page open to sync from; the browser will retry.");
+  const answer = await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (message) => resolve(message.data);
+    pages[0].postMessage({ type: "sync-requested" }, [channel.port2]);
+    setTimeout(() => resolve({ ok: false }), 60_000);
+  });
+  if (!answer.ok) throw new Error("Not everything was sent; the browser will retry.");
 }
 
 async function cacheFirst(request) {

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, make_response, render_template, url_for
 from flask.typing import ResponseReturnValue
+
+from ..forms.check_in import CheckInForm
+from ..forms.follow_up import FollowUpForm
+from ..forms.patient import PatientForm
+from ..forms.referral import ReferralForm
+from ..measures import MEASURES
+from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
 
 bp = Blueprint("app_shell", __name__)
 
@@ -18,14 +27,17 @@ SHELL_STATIC = (
     "app.mjs",
     "vendor/nhsuk/nhsuk-frontend.min.css",
     "vendor/nhsuk/nhsuk-frontend.min.js",
+    "vendor/idb/index.js",
 )
 SHELL_ASSETS = ("images/favicon.svg", "images/nhsuk-icon-192.png", "images/nhsuk-icon-512.png")
 
 
 def shell_files() -> list[str]:
     """Return the paths the service worker precaches: no page that holds patient data."""
+    modules = sorted(path.name for path in (STATIC / "js").glob("*.mjs"))
     return [
         url_for("app_shell.offline_page"),
+        *(url_for("static", filename=f"js/{name}") for name in modules),
         url_for("app_shell.manifest"),
         *(url_for("static", filename=name) for name in SHELL_STATIC),
         *(url_for("nhsuk_assets", filename=name) for name in SHELL_ASSETS),
@@ -81,7 +93,54 @@ def manifest() -> ResponseReturnValue:
     return Response(json.dumps(body), mimetype="application/manifest+json")
 
 
+def _empty_forms() -> dict[str, Any]:
+    """Return each offline form with nothing filled in and no CSRF token (the shell is shared)."""
+    meta = {"csrf": False}
+    patient = PatientForm(formdata=None, meta=meta)
+    del patient.link_worker_id  # offline, a new patient joins the caseload of the person adding
+    return {
+        "checkin": CheckInForm(formdata=None, meta=meta),
+        "patient": patient,
+        "followup": FollowUpForm(formdata=None, meta=meta),
+        "referral": ReferralForm(formdata=None, meta=meta),
+    }
+
+
+def _vocabulary() -> dict[str, Any]:
+    """Return the names the offline pages show for the codes records hold."""
+    return {
+        "needs": NEEDS,
+        "follow_up_kinds": FOLLOW_UP_KINDS,
+        "referral_statuses": REFERRAL_STATUSES,
+        "asset_categories": ASSET_CATEGORIES,
+        "measures": {key: measure.title for key, measure in MEASURES.items()},
+    }
+
+
+def _shell() -> ResponseReturnValue:
+    response = make_response(
+        render_template(
+            "app_shell.html", forms=_empty_forms(), measures=MEASURES, vocabulary=_vocabulary()
+        )
+    )
+    # Shared by everyone who uses this phone, so it must never depend on who is signed in.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/offline")
 def offline_page() -> ResponseReturnValue:
-    """Say, without any patient data, that the page needs a connection and nothing is lost."""
-    return render_template("offline.html")
+    """Serve the data-free app shell the service worker keeps for pages it cannot fetch."""
+    return _shell()
+
+
+@bp.get("/sync-status")
+def sync_status() -> ResponseReturnValue:
+    """Show what this phone is waiting to send, from its own store (the shell draws it)."""
+    return _shell()
+
+
+@bp.get("/sync-status/<uuid:record_id>/fix")
+def fix_record(record_id: uuid.UUID) -> ResponseReturnValue:
+    """Let a person correct a record the server refused; it exists only on their phone."""
+    return _shell()

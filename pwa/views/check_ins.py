@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -44,6 +44,7 @@ def record_check_in(patient_id: uuid.UUID) -> ResponseReturnValue:
         audit("checkin.create", check_in, patient=patient)
         db.session.commit()
         flash("Check-in saved", "success")
+        flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(
             url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=check_in.id)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -48,6 +48,7 @@ def add_patient() -> ResponseReturnValue:
         audit("patient.create", patient)
         db.session.commit()
         flash(f"{patient.full_name} added", "success")
+        flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(url_for("patients.show_patient", patient_id=patient.id))
     return render_template("patients/form.html", form=form, patient=None)
 

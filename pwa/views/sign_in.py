@@ -16,6 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..audit import audit
 from ..extensions import db, limiter, username_key
@@ -84,6 +85,7 @@ def sign_in() -> ResponseReturnValue:
                 session.clear()  # a fresh session on sign-in: no fixation
                 login_user(user)
                 session.permanent = True
+                generate_csrf()  # in the sign-in response's cookie, before pages race to add it
                 audit("sign_in", user_id=user.id)
                 db.session.commit()
                 return redirect(_safe_next(request.args.get("next")) or url_for("sign_in.home"))

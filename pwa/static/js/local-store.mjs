@@ -2,13 +2,13 @@
  * The phone's own database (IndexedDB through idb): the one module that owns its schema.
  *
  * Stores: `records` (what the phone holds, by id), `outbox` (changes not yet acknowledged, one
- * per record, oldest first by `queued`), `meta` (token, cursor, last sync). Upgrades step through
- * oldVersion and never drop data.
+ * per record, oldest first by `queued`), `meta` (token, cursor, last sync), `drafts` (forms
+ * half filled in, by page path). Upgrades step through oldVersion and never drop data.
  */
 import { openDB } from "../vendor/idb/index.js";
 
 const NAME = "link-worker";
-const VERSION = 1;
+const VERSION = 2;
 
 /** Open (and if need be create or upgrade) the database. */
 export function openStore() {
@@ -20,6 +20,9 @@ export function openStore() {
         records.createIndex("patient_id", "data.patient_id");
         db.createObjectStore("outbox", { keyPath: "id" }).createIndex("queued", "queued");
         db.createObjectStore("meta");
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore("drafts", { keyPath: "path" });
       }
     },
   });
@@ -51,8 +54,10 @@ export async function saveRecord(type, id, data) {
   const queued = ((await tx.objectStore("meta").get("queued")) || 0) + 1;
   await tx.objectStore("meta").put(queued, "queued");
   const baseVersion = pending ? pending.base_version : (held?.version ?? null);
+  // The last copy the server confirmed, to go back to if the person discards this change.
+  const original = pending ? pending.original : (held?.version != null ? held : null);
   await tx.objectStore("outbox").put(
-    { id, type, base_version: baseVersion, data, queued, sent: false, attention: null },
+    { id, type, base_version: baseVersion, data, queued, sent: false, attention: null, original },
   );
   await tx.objectStore("records").put({ id, type, version: held?.version ?? null, data,
                                         status: "pending" });
@@ -100,12 +105,20 @@ export async function acknowledge(results) {
   await tx.done;
 }
 
-/** Apply a page of the server's feed; never overwrite what the person has not yet sent. */
+/**
+ * Apply a page of the server's feed; never overwrite what the person has not yet sent.
+ * The server's copy of a record that needs attention is kept beside it, so the person can
+ * compare and choose.
+ */
 export async function applyFeed(changes) {
   const db = await openStore();
   const tx = db.transaction(["records", "outbox"], "readwrite");
   for (const change of changes) {
-    if (await tx.objectStore("outbox").get(change.id)) continue;
+    const waiting = await tx.objectStore("outbox").get(change.id);
+    if (waiting) {
+      if (waiting.attention) await tx.objectStore("outbox").put({ ...waiting, server: change });
+      continue;
+    }
     if (change.deleted) {
       await tx.objectStore("records").delete(change.id);
     } else {
@@ -127,7 +140,87 @@ export async function outboxCounts() {
 /** Remove everything this phone holds (device revoked, or signed out with nothing unsent). */
 export async function wipe() {
   const db = await openStore();
-  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
-  await Promise.all(["records", "outbox", "meta"].map((name) => tx.objectStore(name).clear()));
+  const stores = ["records", "outbox", "meta", "drafts"];
+  const tx = db.transaction(stores, "readwrite");
+  await Promise.all(stores.map((name) => tx.objectStore(name).clear()));
   await tx.done;
+}
+
+/** Return one record the phone holds, or undefined. */
+export async function getRecord(id) {
+  return (await openStore()).get("records", id);
+}
+
+/** Return every record of one type (`patient`, `checkin`, `followup`, `referral`, `asset`). */
+export async function recordsOfType(type) {
+  return (await openStore()).getAllFromIndex("records", "type", type);
+}
+
+/** Return the check-ins, follow-ups and referrals the phone holds for one patient. */
+export async function recordsForPatient(patientId) {
+  return (await openStore()).getAllFromIndex("records", "patient_id", patientId);
+}
+
+/** Return every outbox entry, oldest first. */
+export async function outboxEntries() {
+  return (await openStore()).getAllFromIndex("outbox", "queued");
+}
+
+/**
+ * Send a record that needed attention again: with the person's corrected `data`, and for a
+ * conflict on top of the server's version (`baseVersion`), so it no longer conflicts.
+ */
+export async function resend(id, { data, baseVersion } = {}) {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox"], "readwrite");
+  const entry = await tx.objectStore("outbox").get(id);
+  if (!entry?.attention) {
+    tx.abort();
+    throw new Error("Only a record that needs attention can be sent again.");
+  }
+  const fixed = { ...entry, data: data ?? entry.data, attention: null, sent: false,
+                  server: undefined, base_version: baseVersion ?? entry.base_version };
+  await tx.objectStore("outbox").put(fixed);
+  const record = await tx.objectStore("records").get(id);
+  await tx.objectStore("records").put({ ...record, data: fixed.data, status: "pending" });
+  await tx.done;
+}
+
+/**
+ * Give up the phone's change to a record that needs attention: the server's copy (if it has
+ * one) takes its place, otherwise the record goes. The server keeps what it refused for review.
+ */
+export async function discard(id) {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox"], "readwrite");
+  const entry = await tx.objectStore("outbox").get(id);
+  if (!entry?.attention) {
+    tx.abort();
+    throw new Error("Only a record that needs attention can be discarded.");
+  }
+  await tx.objectStore("outbox").delete(id);
+  if (entry.server && !entry.server.deleted) {
+    const { type, version, data } = entry.server;
+    await tx.objectStore("records").put({ id, type, version, data, status: "sent" });
+  } else if (entry.original && entry.attention.code !== "out_of_scope") {
+    await tx.objectStore("records").put({ ...entry.original, status: "sent" });
+  } else {
+    await tx.objectStore("records").delete(id);
+  }
+  await tx.done;
+}
+
+/** Keep what has been typed into a form so far, by page path. */
+export async function saveDraft(path, fields) {
+  return (await openStore()).put("drafts", { path, fields, saved: new Date().toISOString() });
+}
+
+/** Return the draft kept for a page path, or undefined. */
+export async function getDraft(path) {
+  return (await openStore()).get("drafts", path);
+}
+
+/** Forget the draft of a page path (its form was saved). */
+export async function deleteDraft(path) {
+  return (await openStore()).delete("drafts", path);
 }

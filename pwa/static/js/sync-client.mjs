@@ -41,8 +41,42 @@ export async function enrolDevice(name) {
 /**
  * Send what is waiting and fetch what changed, until both are done.
  * Returns {ok, reason?, pending, attention}; a failure leaves every record where it was.
+ * One sync at a time across this phone's tabs (Web Locks, where the browser has them).
  */
 export async function syncNow() {
+  if (navigator.locks) return navigator.locks.request("link-worker-sync", syncOnce);
+  return syncOnce();
+}
+
+/**
+ * Sign this phone out: only once nothing is waiting, unless the person has agreed to lose it.
+ * Returns {ok: false, waiting} when records would be lost and `force` was not given.
+ */
+export async function signOutDevice({ force = false } = {}) {
+  const waiting = await outboxCounts();
+  if (waiting.pending + waiting.attention > 0 && !force) return { ok: false, waiting };
+  const token = await getMeta("token");
+  if (token) {
+    // Best effort: with no signal the token stays valid until it expires or an admin revokes it.
+    await fetch("/api/v1/devices/current", {
+      method: "DELETE", headers: { Authorization: `Bearer ${token}` },
+    }).catch(() => undefined);
+  }
+  await wipe();
+  return { ok: true };
+}
+
+/** Return what the status line shows: counts, last successful sync, and who this phone is for. */
+export async function syncState() {
+  return {
+    ...(await outboxCounts()),
+    lastSync: (await getMeta("last_sync")) ?? null,
+    needsSignIn: Boolean(await getMeta("needs_sign_in")),
+    user: (await getMeta("user")) ?? null,
+  };
+}
+
+async function syncOnce() {
   const token = await getMeta("token");
   if (!token) return { ok: false, reason: "not_enrolled", ...(await outboxCounts()) };
   for (let round = 0; round < 100; round++) {

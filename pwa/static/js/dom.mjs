@@ -1,0 +1,58 @@
+/**
+ * Build the offline pages' elements. Text always goes in as text, never as HTML, so nothing a
+ * person typed can become markup.
+ */
+
+/** Make an element: h("a", {href: "/"}, "Home", h("span", {}, "!")). */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") element.className = value;
+    else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...children.flat().filter((child) => child !== null && child !== undefined));
+  return element;
+}
+
+/** A definition list of (label, value) rows, as NHS.UK summary lists look. */
+export function summaryList(rows) {
+  return h("dl", { class: "nhsuk-summary-list" }, rows.map(([key, value]) =>
+    h("div", { class: "nhsuk-summary-list__row" },
+      h("dt", { class: "nhsuk-summary-list__key" }, key),
+      h("dd", { class: "nhsuk-summary-list__value" }, value ?? ""))));
+}
+
+/** A tag showing a record's sync status, or nothing once the server has it. */
+export function statusTag(status) {
+  if (!status || status === "sent") return null;
+  const colour = status === "needs attention" ? "nhsuk-tag--red" : "nhsuk-tag--yellow";
+  const text = status === "needs attention" ? "Needs attention" : "Waiting to send";
+  return h("strong", { class: `nhsuk-tag ${colour}` }, text);
+}
+
+/** Format an ISO date (or date and time) for a person in the UK. */
+export function formatDate(iso, { time = false } = {}) {
+  if (!iso) return "";
+  const value = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T00:00:00`) : new Date(iso);
+  const options = { day: "numeric", month: "short", year: "numeric" };
+  if (time) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
+  return value.toLocaleString("en-GB", options);
+}
+
+/** Return a local date and time as ISO 8601 with its UTC offset, as the sync API asks. */
+export function localIso(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
+    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+}
+
+/** Set the page's heading text and title together, as the server's pages do. */
+export function titled(text) {
+  document.title = `${text} – Link worker`;
+  return h("h1", {}, text);
+}

@@ -1,0 +1,179 @@
+/**
+ * The offline app: the service worker serves the shell for any page it cannot fetch, and this
+ * draws that page (by its path) from IndexedDB. Saving puts a record in the outbox and asks
+ * for a sync; nothing here talks to the server directly.
+ */
+import { formatDate, h, titled } from "./dom.mjs";
+import { keepDraft } from "./drafts.mjs";
+import { deleteDraft, discard, getMeta, getRecord, outboxEntries, resend, saveRecord }
+  from "./local-store.mjs";
+import { emptyForm, fillForm, readForm, serverErrors, showErrors } from "./offline-forms.mjs";
+import { assetPage, caseloadOf, caseloadPage, directoryPage, recordPage } from "./offline-pages.mjs";
+import { announce, requestSync, syncAfterSave } from "./sync-scheduler.mjs";
+
+const ID = "([0-9a-f-]{36})";
+const ROUTES = [
+  [/^\/(caseload)?$/, caseloadPage],
+  [/^\/patients\/new$/, (app) => formPage(app, "patient", { heading: "Add a patient" })],
+  [new RegExp(`^/patients/${ID}$`), recordPage],
+  [new RegExp(`^/patients/${ID}/check-ins/new$`), (app, id) => formPage(app, "checkin", {
+    heading: "Record a check-in", patientId: id, draft: true })],
+  [new RegExp(`^/patients/${ID}/follow-ups/new$`), (app, id) => formPage(app, "followup", {
+    heading: "Book a follow-up", patientId: id })],
+  [/^\/assets$/, directoryPage],
+  [new RegExp(`^/assets/${ID}$`), assetPage],
+  [new RegExp(`^/assets/${ID}/refer$`), (app, id) => formPage(app, "referral", {
+    heading: "Refer a patient", assetId: id })],
+  [/^\/sync-status$/, statusPage],
+  [new RegExp(`^/sync-status/${ID}/fix$`), fixPage],
+];
+
+const SAVED = { patient: "Patient added", checkin: "Check-in saved", followup: "Follow-up booked",
+                referral: "Referral saved" };
+
+/** Draw the page for this path into `view`, if the phone has a person's records to draw from. */
+export async function startOfflineApp(view) {
+  const user = await getMeta("user");
+  if (!user || user.role !== "link_worker") return; // the shell's "no connection" text stays
+  const vocabulary = JSON.parse(document.getElementById("app-vocabulary").textContent);
+  const app = { user, vocabulary, view, rerender: () => render(app) };
+  await render(app);
+}
+
+async function render(app) {
+  for (const [pattern, page] of ROUTES) {
+    const match = location.pathname.match(pattern);
+    if (!match) continue;
+    const flash = sessionStorage.getItem("app-flash");
+    sessionStorage.removeItem("app-flash");
+    const content = await page(app, match[1]);
+    app.view.replaceChildren(
+      flash ? h("div", { class: "nhsuk-inset-text" }, h("p", {}, flash)) : "", ...content);
+    return;
+  }
+}
+
+/** Save a record into the outbox, sync if there is signal, then go to `next`. */
+async function saveAndGo(type, id, data, next) {
+  await saveRecord(type, id, data);
+  const result = await Promise.race([
+    syncAfterSave(), new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
+  const sent = result?.ok && result.pending === 0 && result.attention === 0;
+  sessionStorage.setItem("app-flash", sent ? `${SAVED[type]} and sent.`
+    : `${SAVED[type]} on this phone. It will be sent when there is signal.`);
+  // A record the server refused is not on its pages: show it where it can be fixed.
+  location.assign(result?.attention ? "/sync-status" : next);
+}
+
+async function formPage(app, type, { heading, patientId, assetId, draft }) {
+  const patient = patientId && await getRecord(patientId);
+  if (patientId && !patient) return [titled("Not on this phone")];
+  const form = emptyForm(type);
+  const context = { patientId, assetId, userId: app.user.id,
+                    measureTitles: app.vocabulary.measures };
+  if (type === "checkin") fillForm(type, form, { needs: patient.data.needs });
+  if (type === "referral") await choosePatient(app, form);
+  if (draft) await keepDraft(form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { data, errors } = readForm(type, form, context);
+    showErrors(form, errors);
+    if (errors) return;
+    const id = crypto.randomUUID();
+    if (draft) await deleteDraft(location.pathname);
+    await saveAndGo(type, id, data, `/patients/${type === "patient" ? id : data.patient_id}`);
+  });
+  return [
+    patient ? h("span", { class: "nhsuk-caption-l" },
+                `${patient.data.given_name} ${patient.data.family_name}`) : null,
+    titled(heading),
+    h("p", {}, "You are offline: this is saved on the phone and sent when there is signal."),
+    form,
+  ];
+}
+
+async function choosePatient(app, form) {
+  const select = form.elements.patient_id;
+  const wanted = new URLSearchParams(location.search).get("patient");
+  select.append(h("option", { value: "" }, "Choose a patient"),
+    ...(await caseloadOf(app.user)).map((p) => h("option", { value: p.id, selected: p.id === wanted },
+      `${p.data.given_name} ${p.data.family_name}`)));
+}
+
+function describe(entry, app) {
+  const d = entry.data;
+  if (entry.type === "patient") return `New or changed patient: ${d.given_name} ${d.family_name}`;
+  const what = { checkin: "Check-in", followup: "Follow-up", referral: "Referral" }[entry.type];
+  return `${what} from ${formatDate(d.captured_at || d.due_at, { time: true }) || "this phone"}`;
+}
+
+function reason(attention) {
+  if (attention.code === "out_of_scope") {
+    return "This patient is no longer on your caseload. The server has kept this for your admin.";
+  }
+  if (attention.status === "conflict") {
+    return "Someone changed this record on the server after this phone last synced.";
+  }
+  const messages = Object.entries(attention.errors || {}).map(([f, m]) => `${f}: ${[m].flat().join(" ")}`);
+  return `The server could not accept it. ${messages.join(" ")}`;
+}
+
+/** What this phone is waiting to send, and the records that need a person to decide. */
+async function statusPage(app) {
+  const entries = await outboxEntries();
+  const attention = entries.filter((e) => e.attention);
+  const act = (label, action, secondary = true) => h("button", {
+    type: "button", onclick: async () => { await action(); await announce(); app.rerender(); },
+    class: `nhsuk-button nhsuk-button--small${secondary ? " nhsuk-button--secondary" : ""}` }, label);
+  const choices = (e) => {
+    const buttons = [];
+    if (e.attention.status === "conflict" && e.type !== "checkin" && e.server && !e.server.deleted) {
+      buttons.push(act("Keep mine and send again", () => resend(e.id, { baseVersion: e.server.version })));
+    } else if (e.attention.status === "conflict" && e.type === "checkin") {
+      buttons.push(act("Keep mine as a new check-in", async () => {
+        await saveRecord("checkin", crypto.randomUUID(), e.data);
+        await discard(e.id);
+        requestSync();
+      }));
+    } else if (e.attention.code !== "out_of_scope") {
+      buttons.push(h("a", { class: "nhsuk-button nhsuk-button--small", href: `/sync-status/${e.id}/fix` },
+                     "Fix it"));
+    }
+    buttons.push(act("Discard this change", () => discard(e.id), true));
+    return buttons;
+  };
+  return [
+    titled("Sync status"),
+    h("p", {}, `${entries.length - attention.length} waiting to send, ` +
+               `${attention.length} needing attention.`),
+    h("p", {}, act("Sync now", () => requestSync(), false)),
+    attention.length ? h("h2", {}, "Needs attention") : null,
+    ...attention.map((e) => h("div", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
+      h("h3", { class: "nhsuk-card__heading" }, describe(e, app)),
+      h("p", {}, reason(e.attention)), h("p", {}, ...choices(e))))),
+  ];
+}
+
+/** Correct a record the server refused, in its own form, and send it again. */
+async function fixPage(app, id) {
+  const entry = (await outboxEntries()).find((e) => e.id === id && e.attention);
+  if (!entry) return [titled("Nothing to fix"), h("p", {}, h("a", { href: "/sync-status" }, "Sync status"))];
+  const form = emptyForm(entry.type);
+  const context = { patientId: entry.data.patient_id, assetId: entry.data.asset_id,
+                    userId: app.user.id, measureTitles: app.vocabulary.measures };
+  if (entry.type === "referral") await choosePatient(app, form);
+  fillForm(entry.type, form, entry.data);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { data, errors } = readForm(entry.type, form, context);
+    showErrors(form, errors);
+    if (errors) return;
+    // A fixed check-in keeps the moment it was first captured.
+    await resend(id, { data: entry.type === "checkin" ? { ...data, captured_at: entry.data.captured_at } : data });
+    requestSync();
+    location.assign("/sync-status");
+  });
+  const wrapper = h("div", {}, form);
+  showErrors(form, serverErrors(entry.attention));
+  return [titled("Fix and send again"), wrapper];
+}

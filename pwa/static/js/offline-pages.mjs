@@ -1,0 +1,172 @@
+/**
+ * The offline pages that show records: caseload, patient record, directory and one asset,
+ * drawn from what this phone holds. Each returns the elements for the page's main area.
+ */
+import { formatDate, h, localIso, statusTag, summaryList, titled } from "./dom.mjs";
+import { getRecord, recordsForPatient, recordsOfType, saveRecord } from "./local-store.mjs";
+import { syncAfterSave } from "./sync-scheduler.mjs";
+
+const byName = (a, b) => (a.data.family_name + a.data.given_name)
+  .localeCompare(b.data.family_name + b.data.given_name);
+const fullName = (patient) => `${patient.data.given_name} ${patient.data.family_name}`;
+const button = (href, text, secondary = false) =>
+  h("a", { href, class: `nhsuk-button${secondary ? " nhsuk-button--secondary" : ""}` }, text);
+
+/** Return the patient records on this phone that are on the person's active caseload. */
+export async function caseloadOf(user) {
+  const patients = await recordsOfType("patient");
+  return patients.filter((p) => p.data.status === "active" && p.data.link_worker_id === user.id)
+    .sort(byName);
+}
+
+/** The caseload, from this phone. */
+export async function caseloadPage({ user }) {
+  const patients = await caseloadOf(user);
+  const followUps = (await recordsOfType("followup")).filter((f) => !f.data.done_at);
+  const nextDue = (patient) => followUps.filter((f) => f.data.patient_id === patient.id)
+    .map((f) => f.data.due_at).sort()[0];
+  return [
+    titled("Your caseload"),
+    h("p", {}, "You are offline. This is what this phone holds from your last sync."),
+    h("p", {}, button("/patients/new", "Add a patient")),
+    patients.length ? h("ul", { class: "nhsuk-list nhsuk-list--border" }, patients.map((p) =>
+      h("li", {}, h("a", { href: `/patients/${p.id}` }, fullName(p)), " ", statusTag(p.status),
+        h("br"), h("span", { class: "nhsuk-body-s" },
+          `Born ${formatDate(p.data.date_of_birth)}`,
+          nextDue(p) ? ` · next follow-up ${formatDate(nextDue(p), { time: true })}` : ""))))
+      : h("p", {}, "No patients on this phone yet."),
+  ];
+}
+
+function checkInSummary(checkIn, vocabulary) {
+  const scores = checkIn.data.scores;
+  if (!scores) {
+    return `${Object.keys(checkIn.data.measures || {}).map((m) => vocabulary.measures[m]).join(", ")}` +
+      " (scores once it is sent)";
+  }
+  const parts = [];
+  if (scores.swemwbs) parts.push(`SWEMWBS ${scores.swemwbs.metric.toFixed(2)}`);
+  if (scores.ons4) {
+    parts.push(`Life satisfaction ${scores.ons4.life_satisfaction.value}, ` +
+               `anxiety ${scores.ons4.anxiety.value}`);
+  }
+  if (scores.ucla3) parts.push(`UCLA-3 ${scores.ucla3.total}${scores.ucla3.lonely ? " (lonely)" : ""}`);
+  return parts.join(". ");
+}
+
+async function markDone(followUp, rerender) {
+  try {
+    await saveRecord("followup", followUp.id, { ...followUp.data, done_at: localIso(new Date()) });
+  } catch (error) {
+    alert(error.message); // in flight: try again once it has been sent
+    return;
+  }
+  syncAfterSave();
+  rerender();
+}
+
+/** One patient's record, from this phone. */
+export async function recordPage({ user, vocabulary, rerender }, patientId) {
+  const patient = await getRecord(patientId);
+  if (!patient || patient.type !== "patient") {
+    return [titled("Not on this phone"),
+            h("p", {}, "This patient's record is not on this phone. It may have left your caseload."),
+            h("p", {}, h("a", { href: "/caseload" }, "Back to your caseload"))];
+  }
+  const related = await recordsForPatient(patientId);
+  const ofType = (type) => related.filter((r) => r.type === type);
+  const checkIns = ofType("checkin").sort((a, b) => b.data.captured_at.localeCompare(a.data.captured_at));
+  const assets = Object.fromEntries((await recordsOfType("asset")).map((a) => [a.id, a]));
+  const d = patient.data;
+  const active = d.status === "active" && d.link_worker_id === user.id;
+  return [
+    h("span", { class: "nhsuk-caption-l" }, "Patient"), titled(fullName(patient)),
+    statusTag(patient.status),
+    active ? h("p", {}, button(`/patients/${patientId}/check-ins/new`, "Record a check-in"), " ",
+               button(`/patients/${patientId}/follow-ups/new`, "Book a follow-up", true), " ",
+               button(`/assets?patient=${patientId}`, "Find a community group", true)) : null,
+    h("h2", {}, "Details"),
+    summaryList([
+      ["Date of birth", formatDate(d.date_of_birth)], ["NHS number", d.nhs_number || "Not recorded"],
+      ["Phone", d.phone || "Not recorded"], ["Postcode", d.postcode || "Not recorded"],
+      ["Why referred", d.referral_reason],
+      ["Needs", (d.needs || []).map((n) => vocabulary.needs[n]).join(", ") || "None recorded"],
+      ["Agreed to be contacted", d.consent_to_contact ? "Yes" : "No"]]),
+    h("h2", {}, "Check-ins"),
+    checkIns.length ? h("ul", { class: "nhsuk-list" }, checkIns.map((c) =>
+      h("li", {}, formatDate(c.data.captured_at, { time: true }),
+        c.data.source === "self" ? " (self-reported)" : "", ": ",
+        checkInSummary(c, vocabulary), " ", statusTag(c.status))))
+      : h("p", {}, "No check-ins yet."),
+    h("h2", {}, "Follow-ups"),
+    ofType("followup").length ? h("ul", { class: "nhsuk-list" }, ofType("followup")
+      .sort((a, b) => a.data.due_at.localeCompare(b.data.due_at)).map((f) =>
+        h("li", {}, h("strong", {}, vocabulary.follow_up_kinds[f.data.kind]), " ",
+          formatDate(f.data.due_at, { time: true }), f.data.note ? ` – ${f.data.note}` : "", " ",
+          f.data.done_at ? h("strong", { class: "nhsuk-tag nhsuk-tag--green" }, "Done")
+            : h("button", { type: "button", onclick: () => markDone(f, rerender),
+                            class: "nhsuk-button nhsuk-button--secondary nhsuk-button--small" },
+                "Mark as done"),
+          " ", statusTag(f.status))))
+      : h("p", {}, "No follow-ups booked."),
+    h("h2", {}, "Referrals to community groups and services"),
+    ofType("referral").length ? h("ul", { class: "nhsuk-list" }, ofType("referral").map((r) =>
+      h("li", {}, h("a", { href: `/assets/${r.data.asset_id}` },
+                    assets[r.data.asset_id]?.data.name ?? "A community asset"), ": ",
+        h("strong", { class: "nhsuk-tag" }, vocabulary.referral_statuses[r.data.status]),
+        r.data.note ? ` – ${r.data.note}` : "", " ", statusTag(r.status))))
+      : h("p", {}, "Not referred anywhere yet."),
+  ];
+}
+
+/** The community directory, searched on this phone. */
+export async function directoryPage({ vocabulary }) {
+  const query = new URLSearchParams(location.search);
+  const words = (query.get("q") || "").toLowerCase().split(/\s+/).filter(Boolean);
+  const category = query.get("category") || "";
+  const patient = query.get("patient");
+  const found = (await recordsOfType("asset")).filter((a) => a.data.active)
+    .filter((a) => !category || a.data.category === category)
+    .filter((a) => words.every((w) => [a.data.name, a.data.description, a.data.postcode]
+      .join(" ").toLowerCase().includes(w)))
+    .sort((a, b) => a.data.name.localeCompare(b.data.name));
+  const search = h("form", { method: "get", action: "/assets" },
+    patient ? h("input", { type: "hidden", name: "patient", value: patient }) : null,
+    h("div", { class: "nhsuk-form-group" },
+      h("label", { class: "nhsuk-label", for: "q" }, "Search by name, what it does or postcode"),
+      h("input", { class: "nhsuk-input", id: "q", name: "q", type: "search", value: query.get("q") || "" })),
+    h("div", { class: "nhsuk-form-group" },
+      h("label", { class: "nhsuk-label", for: "category" }, "Category"),
+      h("select", { class: "nhsuk-select", id: "category", name: "category" },
+        h("option", { value: "" }, "Any"),
+        Object.entries(vocabulary.asset_categories).map(([code, name]) =>
+          h("option", { value: code, selected: code === category }, name)))),
+    h("button", { class: "nhsuk-button", type: "submit" }, "Search"));
+  const suffix = patient ? `?patient=${patient}` : "";
+  return [
+    titled("Community directory"), search,
+    found.length ? h("ul", { class: "nhsuk-list nhsuk-list--border" }, found.map((a) =>
+      h("li", {}, h("a", { href: `/assets/${a.id}${suffix}` }, a.data.name), h("br"),
+        h("span", { class: "nhsuk-body-s" }, vocabulary.asset_categories[a.data.category] ?? "",
+          a.data.postcode ? ` · ${a.data.postcode}` : ""))))
+      : h("p", {}, "Nothing on this phone matches."),
+  ];
+}
+
+/** One community asset, with a way to refer a patient to it. */
+export async function assetPage({ vocabulary }, assetId) {
+  const asset = await getRecord(assetId);
+  if (!asset || asset.type !== "asset") {
+    return [titled("Not on this phone"), h("p", {}, h("a", { href: "/assets" }, "Back to the directory"))];
+  }
+  const patient = new URLSearchParams(location.search).get("patient");
+  const a = asset.data;
+  return [
+    h("span", { class: "nhsuk-caption-l" }, vocabulary.asset_categories[a.category] ?? ""),
+    titled(a.name), h("p", {}, a.description),
+    summaryList([["Contact", a.contact], ["Address", [a.address, a.postcode].filter(Boolean).join(", ")],
+                 ["Opening times", a.opening_times], ["Website", a.url]]),
+    h("p", {}, button(`/assets/${assetId}/refer${patient ? `?patient=${patient}` : ""}`,
+                      "Refer a patient")),
+  ];
+}
