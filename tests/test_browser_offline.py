@@ -14,9 +14,12 @@ from typing import Any
 
 from pwa.demo import DEMO_PASSWORD
 from pwa.extensions import db
-from pwa.models import CheckIn, Device, Patient, SyncReview, utcnow
+from pwa.models import CheckIn, Device, Patient, SyncReview, User, utcnow
 
-from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
+from .test_browser import (
+    accessibility_violations,
+    pytestmark,  # noqa: F401 - the same browser requirement
+)
 
 STORE = "await import('/static/js/local-store.mjs')"
 OUTBOX_SIZE = f"async () => {{ const s = {STORE}; return (await s.outboxEntries()).length; }}"
@@ -108,8 +111,16 @@ def test_offline_the_app_opens_and_a_check_in_and_new_patient_reach_the_server_o
     context.set_offline(True)
     page.reload()
     page.get_by_text("You are offline").wait_for()  # the caseload, drawn from IndexedDB
+    assert accessibility_violations(page) == []
     page.get_by_role("link", name="Patricia Walsh").click()
     page.get_by_role("heading", name="Patricia Walsh").wait_for()
+    assert accessibility_violations(page) == []
+    page.get_by_role("link", name="Record a check-in").click()
+    page.get_by_role("heading", name="Record a check-in").wait_for()
+    page.get_by_role("button", name="Save check-in").click()  # nothing answered
+    page.get_by_text("Answer every question of at least one measure").wait_for()
+    assert accessibility_violations(page) == []
+    page.go_back()
     record_check_in_on_the_page(page, "Met on the doorstep, no signal")
     page.get_by_text("Check-in saved on this phone").wait_for()
     assert page.get_by_text("Waiting to send", exact=True).count() == 1
@@ -319,3 +330,27 @@ def test_signing_out_with_unsent_records_asks_first_and_keeps_them_if_told_to(
     page.get_by_text("You have signed out").wait_for()
     assert page.evaluate(OUTBOX_SIZE) == 0
     assert page.evaluate(f"async () => ({STORE}).getMeta('token')") is None
+
+
+def test_a_patient_reassigned_while_offline_stays_until_their_unsent_check_in_is_resolved(
+    live_server: str, page: Any, context: Any
+) -> None:
+    sign_in_and_sync(page, live_server)
+    save_check_in_offline(page, context, "Written after she moved to Ben")
+    patricia = db.session.scalar(db.select(Patient).where(Patient.given_name == "Patricia"))
+    patricia_id = str(patricia.id)
+    patricia.link_worker_id = db.session.scalar(db.select(User.id).where(User.username == "ben"))
+    db.session.commit()
+    held = f"""async () => {{ const r = await ({STORE}).getRecord('{patricia_id}');
+                             return r ? r.status : null; }}"""
+    context.set_offline(False)
+    page.get_by_role("link", name="1 record needs attention").wait_for()
+    assert page.evaluate(held) == "left"  # not purged while her check-in waits for a decision
+    page.get_by_role("link", name="1 record needs attention").click()
+    page.get_by_text("no longer on your caseload").wait_for()
+    assert page.get_by_role("link", name="Fix it").count() == 0
+    page.get_by_role("button", name="Discard this change").click()
+    page.get_by_text("0 waiting to send, 0 needing attention").wait_for()
+    assert page.evaluate(held) is None
+    assert count(CheckIn, CheckIn.notes == "Written after she moved to Ben") == 0
+    assert count(SyncReview, SyncReview.reason == "out_of_scope") == 1  # kept for an admin

@@ -31,6 +31,7 @@ def register_views(app: Flask) -> None:
     from .. import api
     from . import (
         admin_assets,
+        admin_sync_reviews,
         admin_users,
         app_shell,
         assets,
@@ -56,6 +57,7 @@ def register_views(app: Flask) -> None:
         referrals,
         admin_users,
         admin_assets,
+        admin_sync_reviews,
         my_progress,
         app_shell,
     ):

@@ -27,6 +27,7 @@ export function summaryList(rows) {
 /** A tag showing a record's sync status, or nothing once the server has it. */
 export function statusTag(status) {
   if (!status || status === "sent") return null;
+  if (status === "left") return h("strong", { class: "nhsuk-tag nhsuk-tag--grey" }, "No longer on your caseload");
   const colour = status === "needs attention" ? "nhsuk-tag--red" : "nhsuk-tag--yellow";
   const text = status === "needs attention" ? "Needs attention" : "Waiting to send";
   return h("strong", { class: `nhsuk-tag ${colour}` }, text);

@@ -102,7 +102,22 @@ export async function acknowledge(results) {
       if (record) await tx.objectStore("records").put({ ...record, status: "needs attention" });
     }
   }
+  await purgeLeft(tx);
   await tx.done;
+}
+
+/** Whether anything in the outbox belongs to this patient. */
+async function waitingFor(tx, patientId) {
+  const entries = await tx.objectStore("outbox").getAll();
+  return entries.some((entry) => entry.data?.patient_id === patientId);
+}
+
+/** Remove patients who left the caseload once nothing of theirs is waiting to send. */
+async function purgeLeft(tx) {
+  const patients = await tx.objectStore("records").index("type").getAll("patient");
+  for (const patient of patients.filter((p) => p.status === "left")) {
+    if (!(await waitingFor(tx, patient.id))) await tx.objectStore("records").delete(patient.id);
+  }
 }
 
 /**
@@ -120,7 +135,14 @@ export async function applyFeed(changes) {
       continue;
     }
     if (change.deleted) {
-      await tx.objectStore("records").delete(change.id);
+      const held = await tx.objectStore("records").get(change.id);
+      if (held && await waitingFor(tx, change.id)) {
+        // Left the caseload with the person's own records still to send: keep it (hidden)
+        // until those are sent or discarded, then purgeLeft() removes it.
+        await tx.objectStore("records").put({ ...held, status: "left" });
+      } else {
+        await tx.objectStore("records").delete(change.id);
+      }
     } else {
       await tx.objectStore("records").put({ id: change.id, type: change.type,
                                             version: change.version, data: change.data,
@@ -207,6 +229,7 @@ export async function discard(id) {
   } else {
     await tx.objectStore("records").delete(id);
   }
+  await purgeLeft(tx);
   await tx.done;
 }
 

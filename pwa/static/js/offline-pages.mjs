@@ -15,7 +15,8 @@ const button = (href, text, secondary = false) =>
 /** Return the patient records on this phone that are on the person's active caseload. */
 export async function caseloadOf(user) {
   const patients = await recordsOfType("patient");
-  return patients.filter((p) => p.data.status === "active" && p.data.link_worker_id === user.id)
+  return patients.filter((p) => p.data.status === "active" && p.data.link_worker_id === user.id &&
+                                p.status !== "left")
     .sort(byName);
 }
 
@@ -78,7 +79,7 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
   const checkIns = ofType("checkin").sort((a, b) => b.data.captured_at.localeCompare(a.data.captured_at));
   const assets = Object.fromEntries((await recordsOfType("asset")).map((a) => [a.id, a]));
   const d = patient.data;
-  const active = d.status === "active" && d.link_worker_id === user.id;
+  const active = d.status === "active" && d.link_worker_id === user.id && patient.status !== "left";
   return [
     h("span", { class: "nhsuk-caption-l" }, "Patient"), titled(fullName(patient)),
     statusTag(patient.status),

@@ -1,0 +1,55 @@
+"""Practice admins see and settle the changes phones sent that the server did not apply."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from pwa.extensions import db
+from pwa.models import AuditEvent, Patient, SyncReview, User
+
+from .conftest import sign_in
+from .test_api_sync import check_in_change, enrol, sync
+
+
+def kept_conflict(client: FlaskClient, worker: User, patient: Patient) -> int:
+    """Have the worker's phone resend a check-in with other notes: the server keeps it."""
+    token = enrol(client, worker)
+    change = check_in_change(patient)
+    sync(client, token, [change])
+    altered = change | {"data": change["data"] | {"notes": "Said she is moving to Leeds"}}
+    assert sync(client, token, [altered])["results"][0]["status"] == "conflict"
+    return db.session.scalar(db.select(SyncReview.id))
+
+
+def test_the_list_names_no_patient_and_the_detail_is_audited(
+    client: FlaskClient, admin: User, worker: User, patient: Patient
+) -> None:
+    review_id = kept_conflict(client, worker, patient)
+    sign_in(client, admin)
+    listing = client.get("/admin/sync-reviews").get_data(as_text=True)
+    assert "Changed on the server first" in listing and worker.display_name in listing
+    assert patient.family_name not in listing and "Leeds" not in listing
+
+    detail = client.get(f"/admin/sync-reviews/{review_id}").get_data(as_text=True)
+    assert "Said she is moving to Leeds" in detail
+    assert f"/patients/{patient.id}" in detail
+    read = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "sync_review.read"))
+    assert read.patient_id == patient.id and read.user_id == admin.id
+
+
+def test_marking_a_change_reviewed_takes_it_off_the_list_and_keeps_it(
+    client: FlaskClient, admin: User, worker: User, patient: Patient
+) -> None:
+    review_id = kept_conflict(client, worker, patient)
+    sign_in(client, admin)
+    client.get(f"/admin/sync-reviews/{review_id}")
+    response = client.post(f"/admin/sync-reviews/{review_id}/resolve", follow_redirects=True)
+    assert "Marked as reviewed" in response.get_data(as_text=True)
+    assert "Nothing to review" in response.get_data(as_text=True)
+    assert db.session.get(SyncReview, review_id).resolved_at is not None
+
+
+def test_an_unknown_review_is_not_found(client: FlaskClient, admin: User) -> None:
+    sign_in(client, admin)
+    assert client.get("/admin/sync-reviews/999").status_code == 404
+    assert client.post("/admin/sync-reviews/999/resolve").status_code == 404
