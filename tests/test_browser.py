@@ -133,6 +133,8 @@ def test_with_no_signal_a_page_says_so_instead_of_a_browser_error(
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Sign out").wait_for()
+    # Every module loaded (going offline mid-load fails the load, as it would on a phone).
+    page.wait_for_load_state("load")
     page.evaluate("navigator.serviceWorker.ready")  # installed, shell precached, in control
 
     context.set_offline(True)

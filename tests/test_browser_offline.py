@@ -46,17 +46,19 @@ def until(page: Any, check: Callable[[], Any], timeout: float = 20) -> Any:
 
 
 def sign_in_and_sync(page: Any, live_server: str, username: str = "amara") -> None:
-    """Sign in as a person does, then wait for the page to enrol the phone and finish a sync."""
+    """Sign in as a person does, then wait for the page to enrol the phone and finish a sync.
+
+    The service worker installs (and precaches the shell) before signing in, as on a phone
+    opening the app for the first time, so the shell must serve whatever session comes later.
+    """
     page.goto(f"{live_server}/sign-in")
+    active = "async () => (await navigator.serviceWorker.getRegistration())?.active?.state"
+    eventually(page, active, "activated")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Your caseload").wait_for()
     page.get_by_text("Everything saved on this phone has been sent").wait_for()
-    # The worker is active, so it answers the next navigation (the page that was loading as it
-    # installed may stay uncontrolled until then).
-    active = "async () => (await navigator.serviceWorker.getRegistration())?.active?.state"
-    eventually(page, active, "activated")
 
 
 def count(model: Any, *where: Any) -> int:
