@@ -276,6 +276,27 @@ def test_a_correction_amends_an_earlier_check_in(
     assert stored.amends_id == uuid.UUID(first["id"])
 
 
+def test_a_batch_may_hold_a_new_patient_their_check_ins_and_a_resend_of_one(
+    client: FlaskClient, token: str, patient: Patient
+) -> None:
+    new_patient = patient_change()
+    theirs = check_in_change(patient, patient_id=new_patient["id"])
+    mine = [check_in_change(patient) for _ in range(3)]
+    bad = check_in_change(patient, measures={"ucla3": {"companionship": 9}})
+    batch = [new_patient, theirs, *mine[:2], bad, mine[0], mine[2]]
+    body = sync(client, token, batch)
+    assert [(r["id"], r["status"]) for r in body["results"]] == [
+        (c["id"], status)
+        for c, status in zip(
+            batch, ["applied"] * 4 + ["rejected", "duplicate", "applied"], strict=True
+        )
+    ]
+    assert count(CheckIn) == 4 and count(Patient) == 2
+    # Each new record took its own change number, in the order sent.
+    seqs = [db.session.get(CheckIn, uuid.UUID(c["id"])).seq for c in [theirs, *mine]]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 4
+
+
 # --- scope ----------------------------------------------------------------------------------
 
 

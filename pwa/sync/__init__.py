@@ -14,7 +14,7 @@ from ..audit import audit
 from ..extensions import db
 from ..models import AuditEvent, Device, User, utcnow
 from ..models.base import next_sequence_numbers
-from .apply import Batch, apply_change
+from .apply import Batch, apply_batch
 from .feed import BadCursor, Position, patients_sent, pull, record_entry
 from .records import RECORD_TYPES
 
@@ -30,7 +30,7 @@ def sync(
     # One number per change, reserved at once: a new record takes its own from here.
     numbers = next_sequence_numbers(db.session, len(changes)) if changes else range(0)
     batch = Batch(actor, device, iter(numbers))
-    outcomes = [apply_change(change, batch) for change in changes]
+    outcomes = apply_batch(changes, batch)
     device_id = device.id if device else None
     audits = [
         {"action": o.audit_action, "record_id": o.id,

@@ -1,4 +1,4 @@
-"""Apply one change a phone sent, in its own transaction, exactly once."""
+"""Apply the changes a phone sent, each exactly once; a bad one never blocks the rest."""
 
 from __future__ import annotations
 
@@ -74,26 +74,82 @@ class Batch:
         return found
 
 
-def apply_change(change: Any, batch: Batch) -> Outcome:
-    """Validate, scope-check and store one change; a bad one never blocks the good ones.
+@dataclass
+class _New:
+    """A checked new record, waiting for its type's one multi-row INSERT."""
 
-    Checks only read, and a new record is one INSERT, which is atomic by itself; a change that
-    may write more than once (an update, a conflict kept for review) runs in a SAVEPOINT. The
-    caller commits the batch once. If that commit never happens, the phone sends the batch again
-    and each change comes back `applied` or `duplicate`: nothing lost, nothing doubled.
+    position: int
+    kind: RecordType
+    record_id: uuid.UUID
+    values: dict[str, Any]
+    change: dict[str, Any]
+    row: dict[str, Any]
+
+
+def apply_batch(changes: list[Any], batch: Batch) -> list[Outcome]:
+    """Validate, scope-check and store each change; a bad one never blocks the good ones.
+
+    Checks only read. A run of new records of one type goes in as one multi-row INSERT ... ON
+    CONFLICT DO NOTHING (atomic by itself; a row that was already there is then settled as a
+    duplicate or conflict), and a change that may write more than once (an update, a conflict
+    kept for review) runs in a SAVEPOINT. The caller commits the batch once. If that commit
+    never happens, the phone sends the batch again and each change comes back `applied` or
+    `duplicate`: nothing lost, nothing doubled.
     """
-    shown_id = change.get("id") if isinstance(change, dict) else None
-    shown_id = shown_id if isinstance(shown_id, str) else None
-    try:
-        kind, record_id, base_version, values = _checked(change, batch)
-    except Rejected as refusal:
-        if refusal.code == "out_of_scope":
-            _keep_for_review("out_of_scope", change, batch.actor, batch.device)
-        return Outcome(shown_id, "rejected", errors=refusal.errors, code=refusal.code)
-    patient_id = record_id if kind.name == "patient" else values["patient_id"]
-    if base_version is None and _insert_once(kind, record_id, values, batch):
-        return Outcome(str(record_id), "applied", version=1,
-                       audit_action=f"{kind.name}.create", patient_id=patient_id)  # fmt: skip
+    outcomes: list[Outcome | None] = [None] * len(changes)
+    waiting: list[_New] = []
+    for position, change in enumerate(changes):
+        if waiting and not _may_wait_with(change, waiting):
+            _insert_waiting(waiting, outcomes, batch)  # what this change is checked against
+            waiting = []
+        try:
+            kind, record_id, base_version, values = _checked(change, batch)
+        except Rejected as refusal:
+            if refusal.code == "out_of_scope":
+                _keep_for_review("out_of_scope", change, batch.actor, batch.device)
+            outcomes[position] = Outcome(_shown_id(change), "rejected", errors=refusal.errors,
+                                         code=refusal.code)  # fmt: skip
+            continue
+        if base_version is None:
+            row = _new_row(kind, record_id, values, batch)
+            waiting.append(_New(position, kind, record_id, values, change, row))
+        else:
+            outcomes[position] = _settle(kind, record_id, base_version, values, batch, change)
+    if waiting:
+        _insert_waiting(waiting, outcomes, batch)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _shown_id(change: Any) -> str | None:
+    shown = change.get("id") if isinstance(change, dict) else None
+    return shown if isinstance(shown, str) else None
+
+
+def _may_wait_with(change: Any, waiting: list[_New]) -> bool:
+    """Whether a change can be checked before the waiting new records are in the database.
+
+    Only another new record of the same type, with another id, that amends nothing: anything
+    else (a check-in for a patient created just before it, say) may depend on them.
+    """
+    if not isinstance(change, dict) or change.get("base_version") is not None:
+        return False
+    if RECORD_TYPES.get(change.get("type")) is not waiting[0].kind:  # type: ignore[arg-type]
+        return False
+    data = change.get("data")
+    if isinstance(data, dict) and data.get("amends") is not None:
+        return False
+    return all(str(new.record_id) != change.get("id") for new in waiting)
+
+
+def _settle(
+    kind: RecordType,
+    record_id: uuid.UUID,
+    base_version: int | None,
+    values: dict[str, Any],
+    batch: Batch,
+    change: dict[str, Any],
+) -> Outcome:
+    """Settle a change to a record that is already there, in its own SAVEPOINT."""
     savepoint = db.session.begin_nested()
     try:
         outcome = _compare_or_update(kind, record_id, base_version, values, batch, change)
@@ -104,11 +160,11 @@ def apply_change(change: Any, batch: Batch) -> Outcome:
         savepoint.rollback()
         current = db.session.get(kind.model, record_id, populate_existing=True)
         _keep_for_review("conflict", change, batch.actor, batch.device)
-        return Outcome(shown_id, "conflict", version=current.version if current else None,
+        return Outcome(str(record_id), "conflict", version=current.version if current else None,
                        code="stale_version", server_record=current)  # fmt: skip
     except Rejected as refusal:
         savepoint.rollback()
-        return Outcome(shown_id, "rejected", errors=refusal.errors, code=refusal.code)
+        return Outcome(str(record_id), "rejected", errors=refusal.errors, code=refusal.code)
 
 
 def _checked(change: Any, batch: Batch) -> tuple[RecordType, uuid.UUID, int | None, dict[str, Any]]:
@@ -230,9 +286,9 @@ def _compare_or_update(
                    audit_action=f"{kind.name}.update", patient_id=patient_id)  # fmt: skip
 
 
-def _insert_once(kind: RecordType, record_id: uuid.UUID, values: dict[str, Any],
-                 batch: Batch) -> bool:  # fmt: skip
-    """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins."""
+def _new_row(kind: RecordType, record_id: uuid.UUID, values: dict[str, Any],
+             batch: Batch) -> dict[str, Any]:  # fmt: skip
+    """Return the row a new record is inserted as, with its change sequence number."""
     seq = next(batch.numbers)
     row = {**values, "id": record_id, "version": 1, "seq": seq}
     if kind.name == "patient":
@@ -243,15 +299,28 @@ def _insert_once(kind: RecordType, record_id: uuid.UUID, values: dict[str, Any],
                 "device_id": batch.device.id if batch.device else None}  # fmt: skip
     if kind.name == "referral":
         row["created_by_id"] = batch.actor.id
-    table = kind.model.__table__  # type: ignore[attr-defined]
+    return row
+
+
+def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: Batch) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins."""
+    table = waiting[0].kind.model.__table__  # type: ignore[attr-defined]
     statement = (
-        _insert(table)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=[table.c.id])
-        .returning(table.c.id)
+        _insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
     )
-    # RETURNING, not rowcount: psycopg reports -1 rows for this statement.
-    return db.session.execute(statement).first() is not None
+    # RETURNING, not rowcount (psycopg reports -1 rows for this statement); SQLAlchemy sends
+    # the rows as multi-row INSERTs ("insertmanyvalues"), one round trip per few hundred.
+    inserted = set(db.session.execute(statement, [new.row for new in waiting]).scalars())
+    for new in waiting:
+        patient_id = new.record_id if new.kind.name == "patient" else new.values["patient_id"]
+        if new.record_id in inserted:
+            outcomes[new.position] = Outcome(
+                str(new.record_id), "applied", version=1,
+                audit_action=f"{new.kind.name}.create", patient_id=patient_id,
+            )  # fmt: skip
+        else:  # already there: the same content is a duplicate, other content a conflict
+            outcomes[new.position] = _settle(new.kind, new.record_id, None, new.values, batch,
+                                             new.change)  # fmt: skip
 
 
 def _insert(table: Any) -> Any:
