@@ -59,7 +59,11 @@ async function deleteOldCaches() {
 async function networkFirstPage(request) {
   let timer;
   const slow = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error("no answer")), NETWORK_TIMEOUT_MS);
+    // Never for a form post: a slow one may still be saved, and offering the offline form
+    // then would invite the person to save the same thing twice.
+    if (request.method === "GET") {
+      timer = setTimeout(() => reject(new Error("no answer")), NETWORK_TIMEOUT_MS);
+    }
   });
   try {
     return await Promise.race([fetch(request), slow]);
