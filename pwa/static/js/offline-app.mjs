@@ -8,13 +8,15 @@ import { keepDraft } from "./drafts.mjs";
 import { deleteDraft, discard, getMeta, getRecord, outboxEntries, resend, saveRecord }
   from "./local-store.mjs";
 import { emptyForm, fillForm, readForm, serverErrors, showErrors } from "./offline-forms.mjs";
-import { assetPage, caseloadOf, caseloadPage, directoryPage, recordPage } from "./offline-pages.mjs";
+import { assetPage, caseloadOf, caseloadPage, directoryPage, myProgressPage, ownRecord, recordPage }
+  from "./offline-pages.mjs";
 import { announce, requestSync, syncAfterSave } from "./sync-scheduler.mjs";
 
 const ID = "([0-9a-f-]{36})";
 const ROUTES = [
   [/^\/(caseload)?$/, caseloadPage],
-  [/^\/patients\/new$/, (app) => formPage(app, "patient", { heading: "Add a patient" })],
+  [/^\/patients\/new$/, (app) => formPage(app, "patient", { heading: "Add a patient",
+                                                            draft: true })],
   [new RegExp(`^/patients/${ID}$`), recordPage],
   [new RegExp(`^/patients/${ID}/check-ins/new$`), (app, id) => formPage(app, "checkin", {
     heading: "Record a check-in", patientId: id, draft: true })],
@@ -27,6 +29,15 @@ const ROUTES = [
   [/^\/sync-status$/, statusPage],
   [new RegExp(`^/sync-status/${ID}/fix$`), fixPage],
 ];
+// A patient's own phone: their progress and their own check-in (DESIGN: "also offline").
+const PATIENT_ROUTES = [
+  [/^\/(my-progress)?$/, myProgressPage],
+  [/^\/my-progress\/check-in$/, async (app) => formPage(app, "checkin", {
+    heading: "How are you doing?", patientId: (await ownRecord())?.id, draft: true,
+    next: "/my-progress" })],
+  ...ROUTES.slice(-2),
+];
+const STAFF_ONLY_LINKS = ["/caseload", "/assets"];
 
 const SAVED = { patient: "Patient added", checkin: "Check-in saved", followup: "Follow-up booked",
                 referral: "Referral saved" };
@@ -34,14 +45,20 @@ const SAVED = { patient: "Patient added", checkin: "Check-in saved", followup: "
 /** Draw the page for this path into `view`, if the phone has a person's records to draw from. */
 export async function startOfflineApp(view) {
   const user = await getMeta("user");
-  if (!user || user.role !== "link_worker") return; // the shell's "no connection" text stays
+  if (!user || !["link_worker", "patient"].includes(user.role)) return; // "no connection" stays
   const vocabulary = JSON.parse(document.getElementById("app-vocabulary").textContent);
-  const app = { user, vocabulary, view, rerender: () => render(app) };
+  const routes = user.role === "patient" ? PATIENT_ROUTES : ROUTES;
+  if (user.role === "patient") {
+    for (const link of document.querySelectorAll("header nav a")) {
+      if (STAFF_ONLY_LINKS.includes(link.getAttribute("href"))) link.closest("li").hidden = true;
+    }
+  }
+  const app = { user, vocabulary, view, routes, rerender: () => render(app) };
   await render(app);
 }
 
 async function render(app) {
-  for (const [pattern, page] of ROUTES) {
+  for (const [pattern, page] of app.routes) {
     const match = location.pathname.match(pattern);
     if (!match) continue;
     const flash = sessionStorage.getItem("app-flash");
@@ -65,7 +82,7 @@ async function saveAndGo(type, id, data, next) {
   location.assign(result?.attention ? "/sync-status" : next);
 }
 
-async function formPage(app, type, { heading, patientId, assetId, draft }) {
+async function formPage(app, type, { heading, patientId, assetId, draft, next }) {
   const patient = patientId && await getRecord(patientId);
   if (patientId && !patient) return [titled("Not on this phone")];
   const form = emptyForm(type);
@@ -81,10 +98,11 @@ async function formPage(app, type, { heading, patientId, assetId, draft }) {
     if (errors) return;
     const id = crypto.randomUUID();
     if (draft) await deleteDraft(location.pathname);
-    await saveAndGo(type, id, data, `/patients/${type === "patient" ? id : data.patient_id}`);
+    await saveAndGo(type, id, data,
+                    next ?? `/patients/${type === "patient" ? id : data.patient_id}`);
   });
   return [
-    patient ? h("span", { class: "nhsuk-caption-l" },
+    patient && app.user.role !== "patient" ? h("span", { class: "nhsuk-caption-l" },
                 `${patient.data.given_name} ${patient.data.family_name}`) : null,
     titled(heading),
     h("p", {}, "You are offline: this is saved on the phone and sent when there is signal."),

@@ -171,3 +171,25 @@ export async function assetPage({ vocabulary }, assetId) {
                       "Refer a patient")),
   ];
 }
+
+/** Return the patient record of the person using this phone, when they are a patient. */
+export async function ownRecord() {
+  return (await recordsOfType("patient"))[0];
+}
+
+/** A patient's own check-ins, from their phone. */
+export async function myProgressPage({ vocabulary }) {
+  const own = await ownRecord();
+  if (!own) return [titled("My progress"), h("p", {}, "Your record is not on this phone yet.")];
+  const checkIns = (await recordsForPatient(own.id)).filter((r) => r.type === "checkin")
+    .sort((a, b) => b.data.captured_at.localeCompare(a.data.captured_at));
+  return [
+    titled("My progress"),
+    h("p", {}, "You are offline. This is what this phone holds from your last sync."),
+    own.data.status === "active" ? h("p", {}, button("/my-progress/check-in", "Do a check-in")) : null,
+    checkIns.length ? h("ul", { class: "nhsuk-list" }, checkIns.map((c) =>
+      h("li", {}, formatDate(c.data.captured_at, { time: true }), ": ",
+        checkInSummary(c, vocabulary), " ", statusTag(c.status))))
+      : h("p", {}, "No check-ins yet."),
+  ];
+}
