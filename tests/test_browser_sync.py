@@ -178,3 +178,35 @@ def test_a_second_person_on_the_phone_never_sees_the_firsts_records(
     switch_to_ben()
     page.get_by_text("Everything saved on this phone has been sent").wait_for()
     assert not set(page.evaluate(patients)) & set(amaras)
+
+
+def test_upgrading_the_phones_database_keeps_everything_it_held(
+    live_server: str, page: Any
+) -> None:
+    page.goto(f"{live_server}/healthz")  # same origin, and no script of ours opens the database
+    page.evaluate("""() => new Promise((resolve, reject) => {
+        // The schema as version 1 of local-store.mjs made it, with a record waiting to send.
+        const request = indexedDB.open("link-worker", 1);
+        request.onupgradeneeded = () => {
+            const db = request.result;
+            const records = db.createObjectStore("records", { keyPath: "id" });
+            records.createIndex("type", "type");
+            records.createIndex("patient_id", "data.patient_id");
+            db.createObjectStore("outbox", { keyPath: "id" }).createIndex("queued", "queued");
+            db.createObjectStore("meta");
+            records.put({ id: "c1", type: "checkin", version: null, data: {}, status: "pending" });
+            request.transaction.objectStore("outbox").put(
+                { id: "c1", type: "checkin", base_version: null, data: {}, queued: 1,
+                  sent: false });
+            request.transaction.objectStore("meta").put("a-token", "token");
+        };
+        request.onsuccess = () => { request.result.close(); resolve(); };
+        request.onerror = () => reject(request.error);
+    })""")
+    held = page.evaluate(f"""async () => {{
+        const s = {STORE};
+        const db = await s.openStore();
+        return [db.version, [...db.objectStoreNames].sort(), (await s.outboxEntries()).length,
+                (await s.getRecord("c1")).status, await s.getMeta("token")];
+    }}""")
+    assert held == [2, ["drafts", "meta", "outbox", "records"], 1, "pending", "a-token"]
