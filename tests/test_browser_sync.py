@@ -210,3 +210,18 @@ def test_upgrading_the_phones_database_keeps_everything_it_held(
                 (await s.getRecord("c1")).status, await s.getMeta("token")];
     }}""")
     assert held == [2, ["drafts", "meta", "outbox", "records"], 1, "pending", "a-token"]
+
+
+def test_an_open_page_never_blocks_a_newer_version_of_the_app_upgrading_the_database(
+    live_server: str, page: Any, context: Any
+) -> None:
+    signed_in(page, live_server)  # this page holds its connection to the store
+    newer = context.new_page()
+    newer.goto(f"{live_server}/healthz")
+    outcome = newer.evaluate("""() => new Promise((resolve) => {
+        const request = indexedDB.open("link-worker", 3);
+        request.onblocked = () => resolve("blocked");
+        request.onsuccess = () => { request.result.close(); resolve("upgraded"); };
+        request.onerror = () => resolve(request.error.name);
+    })""")
+    assert outcome == "upgraded"

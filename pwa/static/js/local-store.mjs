@@ -10,9 +10,15 @@ import { openDB } from "../vendor/idb/index.js";
 const NAME = "link-worker";
 const VERSION = 2;
 
-/** Open (and if need be create or upgrade) the database. */
+let connection = null;
+
+/**
+ * Open (and if need be create or upgrade) the database, once per page. When a newer version of
+ * the app (in another tab, after a deploy) needs to upgrade it, this page lets go at once, so
+ * the upgrade is never blocked; the next call here opens it again at the new version.
+ */
 export function openStore() {
-  return openDB(NAME, VERSION, {
+  connection ??= openDB(NAME, VERSION, {
     upgrade(db, oldVersion) {
       if (oldVersion < 1) {
         const records = db.createObjectStore("records", { keyPath: "id" });
@@ -25,7 +31,18 @@ export function openStore() {
         db.createObjectStore("drafts", { keyPath: "path" });
       }
     },
+    blocking(currentVersion, blockedVersion, event) {
+      event.target.close();
+      connection = null;
+    },
+    terminated() {
+      connection = null;
+    },
+  }).catch((error) => {
+    connection = null; // try again next time rather than keep the failure
+    throw error;
   });
+  return connection;
 }
 
 /** Read one meta value. */
