@@ -57,3 +57,6 @@ def test_the_offline_page_carries_no_personal_detail(client: FlaskClient, worker
     page = client.get("/offline").get_data(as_text=True)
     assert "<h1>No connection</h1>" in page
     assert "Amara" not in page and "csrf_token" not in page
+    # Shared by every offline form: an id baked in here would be every check-in's id.
+    assert 'name="record_id"' not in page
+    assert page.count('id="form-checkin"') == 1 and 'name="ucla3__isolated"' in page

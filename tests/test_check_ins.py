@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from flask.testing import FlaskClient
 from pwa.extensions import db
 from pwa.models import AuditEvent, CheckIn, Patient, User
 
-from .conftest import sign_in
+from .conftest import make_check_in, sign_in
 
 ONS4 = {
     "ons4__life_satisfaction": "6",
@@ -157,3 +158,30 @@ def test_spaces_are_no_answer(client: FlaskClient, worker: User, patient: Patien
     page = client.post(f"/patients/{patient.id}/check-ins/new", data=data).get_data(as_text=True)
     assert 'href="#ucla3__isolated"' in page
     assert check_in_count() == 0
+
+
+def test_the_same_form_posted_twice_saves_one_check_in(
+    client: FlaskClient, worker: User, patient: Patient, other_worker: User
+) -> None:
+    sign_in(client, worker)
+    form = client.get(f"/patients/{patient.id}/check-ins/new").get_data(as_text=True)
+    shown_id = re.search(r'name="record_id" type="hidden" value="([0-9a-f-]{36})"', form)
+    assert shown_id, "the form carries the id it was shown with"
+    data = {**UCLA3, "record_id": shown_id.group(1)}
+    first = client.post(f"/patients/{patient.id}/check-ins/new", data=data, follow_redirects=True)
+    again = client.post(f"/patients/{patient.id}/check-ins/new", data=data, follow_redirects=True)
+    assert "This check-in was already saved" in again.get_data(as_text=True)
+    assert first.request.path == again.request.path
+    assert check_in_count() == 1
+    assert str(db.session.scalar(db.select(CheckIn.id))) == shown_id.group(1)
+
+
+def test_a_form_posted_with_another_patients_check_in_id_cannot_touch_it(
+    client: FlaskClient, worker: User, patient: Patient, others_patient: Patient, other_worker: User
+) -> None:
+    theirs = make_check_in(others_patient, other_worker)
+    sign_in(client, worker)
+    data = {**UCLA3, "record_id": str(theirs.id)}
+    client.post(f"/patients/{patient.id}/check-ins/new", data=data)
+    assert check_in_count() == 2  # a new check-in of its own; theirs untouched
+    assert db.session.get(CheckIn, theirs.id).patient_id == others_patient.id

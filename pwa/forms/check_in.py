@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..measures import MEASURES, Measure
@@ -24,6 +25,9 @@ def _answer_field(measure: Measure, question: str) -> RadioField:
 
 
 class CheckInForm(FlaskForm):
+    # The check-in's id, made when the form is shown: posting it twice (a double tap, or again
+    # after a lost answer) saves it once, and the phone's offline form reuses it from the draft.
+    record_id = HiddenField()
     needs = CheckboxListField("Needs discussed today", choices=choice_list(NEEDS.items()))
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=10000)])
 
@@ -48,6 +52,13 @@ class CheckInForm(FlaskForm):
             self.form_errors.append("Answer every question of at least one measure")
             valid = False
         return valid
+
+    def check_in_id(self) -> uuid.UUID:
+        """Return the id the form was shown with, or a new one if it is missing or not a UUID."""
+        try:
+            return uuid.UUID(self.record_id.data or "")
+        except ValueError:
+            return uuid.uuid4()
 
     def answered_measures(self) -> dict[str, dict[str, int]]:
         """Return the complete measures as {measure: {item: answer}}."""

@@ -7,15 +7,54 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..access import patient_or_404, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.check_in import CheckInForm
 from ..measures import MEASURES, score_all
-from ..models import NEEDS, CheckIn, utcnow
+from ..models import NEEDS, CheckIn, Patient, utcnow
 
 bp = Blueprint("check_ins", __name__)
+
+
+def save_check_in(form: CheckInForm, patient: Patient, source: str) -> tuple[CheckIn, bool]:
+    """Save a valid check-in form once; return the check-in and whether it is new.
+
+    The form carries the id it was shown with, so the same form posted twice finds the first.
+    """
+    record_id = form.check_in_id()
+    existing = db.session.get(CheckIn, record_id)
+    if existing is not None and existing.patient_id == patient.id:
+        return existing, False
+    if existing is not None:  # someone else's id: never reveal or touch it
+        record_id = uuid.uuid4()
+    measures = form.answered_measures()
+    now = utcnow()
+    check_in = CheckIn(
+        id=record_id, patient_id=patient.id, author_id=current_user.id, source=source,
+        captured_at=now, received_at=now, measures=measures, scores=score_all(measures),
+        needs=[code for code in NEEDS if code in (form.needs.data or [])],
+        notes=(form.notes.data or "").strip(),
+    )  # fmt: skip
+    db.session.add(check_in)
+    audit("checkin.create", check_in, patient=patient)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same form, posted twice at once: the other post saved it
+        db.session.rollback()
+        return db.session.get(CheckIn, record_id), False
+    return check_in, True
+
+
+def blank_check_in_form(patient: Patient) -> CheckInForm:
+    """Return a check-in form to show, with a new id and the patient's needs ticked."""
+    form = CheckInForm()
+    if not form.is_submitted():
+        form.record_id.data = str(uuid.uuid4())
+        form.needs.data = list(patient.needs)
+    return form
 
 
 @bp.route("/patients/<uuid:patient_id>/check-ins/new", methods=["GET", "POST"])
@@ -23,27 +62,10 @@ bp = Blueprint("check_ins", __name__)
 def record_check_in(patient_id: uuid.UUID) -> ResponseReturnValue:
     """Record a check-in: any of the measures, the needs discussed and notes."""
     patient = patient_or_404(patient_id)
-    form = CheckInForm()
-    if not form.is_submitted():
-        form.needs.data = list(patient.needs)
+    form = blank_check_in_form(patient)
     if form.validate_on_submit():
-        measures = form.answered_measures()
-        now = utcnow()
-        check_in = CheckIn(
-            patient_id=patient.id,
-            author_id=current_user.id,
-            source="link_worker",
-            captured_at=now,
-            received_at=now,
-            measures=measures,
-            scores=score_all(measures),
-            needs=[code for code in NEEDS if code in (form.needs.data or [])],
-            notes=(form.notes.data or "").strip(),
-        )
-        db.session.add(check_in)
-        audit("checkin.create", check_in, patient=patient)
-        db.session.commit()
-        flash("Check-in saved", "success")
+        check_in, new = save_check_in(form, patient, "link_worker")
+        flash("Check-in saved" if new else "This check-in was already saved", "success")
         flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(
             url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=check_in.id)

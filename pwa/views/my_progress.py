@@ -7,12 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..access import role_required
-from ..audit import audit
 from ..extensions import db
-from ..forms.check_in import CheckInForm
-from ..measures import MEASURES, score_all
-from ..models import NEEDS, CheckIn, Patient, utcnow
+from ..measures import MEASURES
+from ..models import Patient
 from ..progress import outcomes
+from .check_ins import blank_check_in_form, save_check_in
 
 bp = Blueprint("my_progress", __name__)
 
@@ -38,20 +37,11 @@ def self_check_in() -> ResponseReturnValue:
     patient = db.session.scalar(db.select(Patient).where(Patient.user_id == current_user.id))
     if patient is None or patient.status != "active":
         abort(404)
-    form = CheckInForm()
+    form = blank_check_in_form(patient)
     if form.validate_on_submit():
-        measures = form.answered_measures()
-        now = utcnow()
-        check_in = CheckIn(
-            patient_id=patient.id, author_id=current_user.id, source="self",
-            captured_at=now, received_at=now, measures=measures, scores=score_all(measures),
-            needs=[code for code in NEEDS if code in (form.needs.data or [])],
-            notes=(form.notes.data or "").strip(),
-        )  # fmt: skip
-        db.session.add(check_in)
-        audit("checkin.create", check_in, patient=patient)
-        db.session.commit()
-        flash("Thank you. Your check-in is saved", "success")
+        _, new = save_check_in(form, patient, "self")
+        flash("Thank you. Your check-in is saved" if new else "This check-in was already saved",
+              "success")  # fmt: skip
         flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(url_for("my_progress.my_progress"))
     return render_template(

@@ -5,7 +5,7 @@
  */
 import { formatDate, h, titled } from "./dom.mjs";
 import { keepDraft } from "./drafts.mjs";
-import { deleteDraft, discard, getMeta, getRecord, outboxEntries, resend, saveRecord }
+import { deleteDraft, discard, getDraft, getMeta, getRecord, outboxEntries, resend, saveRecord }
   from "./local-store.mjs";
 import { emptyForm, fillForm, readForm, serverErrors, showErrors } from "./offline-forms.mjs";
 import { assetPage, caseloadOf, caseloadPage, directoryPage, myProgressPage, ownRecord, recordPage }
@@ -96,7 +96,11 @@ async function formPage(app, type, { heading, patientId, assetId, draft, next })
     const { data, errors } = readForm(type, form, context);
     showErrors(form, errors);
     if (errors) return;
-    const id = crypto.randomUUID();
+    // The online form's id, kept in the draft: if that form did reach the server before the
+    // signal went, the server answers with this id instead of taking a second copy.
+    const kept = draft && (await getDraft(location.pathname))?.fields
+      .find(([name]) => name === "record_id")?.[1];
+    const id = /^[0-9a-f-]{36}$/.test(kept ?? "") ? kept : crypto.randomUUID();
     if (draft) await deleteDraft(location.pathname);
     await saveAndGo(type, id, data,
                     next ?? `/patients/${type === "patient" ? id : data.patient_id}`);
@@ -125,9 +129,14 @@ function describe(entry, app) {
   return `${what} from ${formatDate(d.captured_at || d.due_at, { time: true }) || "this phone"}`;
 }
 
-function reason(attention) {
+function reason(attention, type) {
   if (attention.code === "out_of_scope") {
     return "This patient is no longer on your caseload. The server has kept this for your admin.";
+  }
+  if (attention.status === "conflict" && type === "checkin") {
+    return "The server already has this check-in with a different time or answers (it may have " +
+      "been saved from the online form just before the signal went). Keep yours as a new " +
+      "check-in, or discard it if it is the same one.";
   }
   if (attention.status === "conflict") {
     return "Someone changed this record on the server after this phone last synced.";
@@ -168,7 +177,7 @@ async function statusPage(app) {
     attention.length ? h("h2", {}, "Needs attention") : null,
     ...attention.map((e) => h("div", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
       h("h3", { class: "nhsuk-card__heading" }, describe(e, app)),
-      h("p", {}, reason(e.attention)), h("p", {}, ...choices(e))))),
+      h("p", {}, reason(e.attention, e.type)), h("p", {}, ...choices(e))))),
   ];
 }
 
