@@ -18,6 +18,7 @@ from .extensions import csrf, db, limiter, username_key
 from .models import User
 from .openapi import openapi_document
 from .passwords import user_with_password
+from .push import public_key, read_subscription, remove_subscription, save_subscription
 from .sync import MAX_CHANGES, BadCursor, Position, sync
 
 P = ParamSpec("P")
@@ -172,6 +173,41 @@ def sync_changes() -> ResponseReturnValue:
         )
     user = g.device.user
     return jsonify(sync(user, g.device, changes, position, current_app.config["SYNC_PAGE_SIZE"]))
+
+
+@bp.get("/push/key")
+def push_key() -> ResponseReturnValue:
+    """Give the VAPID public key browsers subscribe with (applicationServerKey)."""
+    return jsonify(public_key=public_key())
+
+
+@bp.post("/push/subscriptions")
+@device_required
+def subscribe() -> ResponseReturnValue:
+    """Keep this device's push subscription (the body is PushSubscription.toJSON())."""
+    body = json_object()
+    if body is None:
+        return api_error("invalid_json", "Send the subscription as a JSON object.", 400)
+    values, errors = read_subscription(body)
+    if values is None:
+        return api_error("validation_failed", "This is not a usable push subscription.", 422,
+                         errors)  # fmt: skip
+    save_subscription(g.device, values)
+    db.session.commit()
+    return jsonify(status="subscribed"), 201
+
+
+@bp.delete("/push/subscriptions")
+@device_required
+def unsubscribe() -> ResponseReturnValue:
+    """Forget this device's push subscription to an endpoint."""
+    body = json_object()
+    if body is None or not isinstance(body.get("endpoint"), str):
+        return api_error("validation_failed", "Send the endpoint to forget.", 422,
+                         {"endpoint": ["Required."]})  # fmt: skip
+    remove_subscription(g.device, body["endpoint"])
+    db.session.commit()
+    return "", 204
 
 
 @bp.get("/openapi.json")

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     # service worker precaching as a page loads) writes the older copy back, losing the CSRF
     # token the page was just given.
     "SESSION_REFRESH_EACH_REQUEST": False,
+    # Web Push: the VAPID private key (PEM), generated into instance/ when not set.
+    "VAPID_PRIVATE_KEY_FILE": None,
+    # Push endpoints must be https; tests run a fake push service on http://127.0.0.1.
+    "PUSH_ALLOW_LOOPBACK_HTTP": False,
     # hide_parameters: a database error's message never carries the values (names, notes) that
     # were being written, so it can be logged safely.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

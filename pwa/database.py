@@ -1,4 +1,5 @@
-"""Tune the database connection: SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE."""
+"""Tune the database connection (SQLite: WAL, busy timeout, foreign keys, IMMEDIATE), and
+give the INSERT that knows ON CONFLICT for whichever database it is."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
@@ -37,3 +40,9 @@ def _tune_sqlite(engine: Engine) -> None:
         # writes can fail at once with "database is locked" when another writer got in between,
         # and the busy timeout cannot help it.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect_insert(table: Any) -> Any:
+    """Return this database's INSERT, which knows ON CONFLICT (SQLite's or PostgreSQL's)."""
+    dialect = db.session.get_bind().dialect.name
+    return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)

@@ -192,6 +192,39 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "422": _error_response("Bad changes list or cursor"),
                 },
             }},
+            "/push/key": {"get": {
+                "summary": "The VAPID public key to subscribe with",
+                "responses": {"200": {"description": "base64url of the 65-byte uncompressed point",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object", "required": ["public_key"],
+                                          "properties": {"public_key": {"type": "string"}}}}}}},
+            }},
+            "/push/subscriptions": {
+                "post": {
+                    "summary": "Keep this device's push subscription", "security": BEARER,
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["endpoint", "keys"],
+                        "description": "PushSubscription.toJSON()",
+                        "properties": {"endpoint": {"type": "string", "format": "uri"},
+                                       "expirationTime": {"type": ["number", "null"]},
+                                       "keys": {"type": "object", "required": ["p256dh", "auth"],
+                                                "properties": {"p256dh": {"type": "string"},
+                                                               "auth": {"type": "string"}}}}}}}},
+                    "responses": {"201": {"description": "Subscribed"},
+                                  "400": _error_response("Not a JSON object"),
+                                  "401": _error_response("No usable token"),
+                                  "422": _error_response("Not a usable subscription")},
+                },
+                "delete": {
+                    "summary": "Forget this device's subscription", "security": BEARER,
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["endpoint"],
+                        "properties": {"endpoint": {"type": "string"}}}}}},
+                    "responses": {"204": {"description": "Forgotten"},
+                                  "401": _error_response("No usable token"),
+                                  "422": _error_response("No endpoint given")},
+                },
+            },
             "/openapi.json": {"get": {"summary": "This document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },

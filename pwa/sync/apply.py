@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..database import dialect_insert
 from ..extensions import db
 from ..models import (
     CheckIn,
@@ -306,7 +305,9 @@ def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: 
     """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins."""
     table = waiting[0].kind.model.__table__  # type: ignore[attr-defined]
     statement = (
-        _insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.id])
+        .returning(table.c.id)
     )
     # RETURNING, not rowcount (psycopg reports -1 rows for this statement); SQLAlchemy sends
     # the rows as multi-row INSERTs ("insertmanyvalues"), one round trip per few hundred.
@@ -321,12 +322,6 @@ def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: 
         else:  # already there: the same content is a duplicate, other content a conflict
             outcomes[new.position] = _settle(new.kind, new.record_id, None, new.values, batch,
                                              new.change)  # fmt: skip
-
-
-def _insert(table: Any) -> Any:
-    """Return this database's INSERT, which knows ON CONFLICT."""
-    dialect = db.session.get_bind().dialect.name
-    return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
 
 
 def _keep_for_review(reason: str, change: Any, actor: User, device: Device | None) -> None:
@@ -345,4 +340,4 @@ def _keep_for_review(reason: str, change: Any, actor: User, device: Device | Non
         "device_id": device.id if device else None,
         "received_at": utcnow(),
     }
-    db.session.execute(_insert(SyncReview.__table__).values(**row).on_conflict_do_nothing())
+    db.session.execute(dialect_insert(SyncReview.__table__).values(**row).on_conflict_do_nothing())
