@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_REFRESH_EACH_REQUEST": False,
     # Web Push: the VAPID private key (PEM), generated into instance/ when not set.
     "VAPID_PRIVATE_KEY_FILE": None,
+    # Who runs this server, for push services to contact: mailto: or https: (Apple refuses
+    # others). Sending refuses to start without it.
+    "VAPID_SUBJECT": None,
     # Push endpoints must be https; tests run a fake push service on http://127.0.0.1.
     "PUSH_ALLOW_LOOPBACK_HTTP": False,
     # hide_parameters: a database error's message never carries the values (names, notes) that

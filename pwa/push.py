@@ -1,26 +1,30 @@
-"""Web Push: the server's VAPID key pair, and the subscriptions phones register with it.
-
-Sending (through pywebpush) and the reminders themselves come with issue 4's next steps.
-"""
+"""Web Push: the server's VAPID key pair, the subscriptions phones register, and sending one
+push through pywebpush. What to send and when (reminders) is not built yet."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
+import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app
 from py_vapid import Vapid02
+from pywebpush import WebPushException, webpush
 from sqlalchemy import delete
 
 from .database import dialect_insert
 from .extensions import db
-from .models import Device, PushSubscription
+from .models import Device, PushSubscription, utcnow
 
+log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -112,3 +116,56 @@ def remove_subscription(device: Device, endpoint: Any) -> None:
             PushSubscription.device_id == device.id, PushSubscription.endpoint == endpoint
         )
     )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one push: `sent`, `gone` (subscription deleted), `retry` (after
+    `retry_after` seconds, if the service said), `misconfigured` (400/403: our fault) or
+    `failed` (no answer)."""
+
+    outcome: str
+    status: int | None = None
+    retry_after: int | None = None
+
+
+def send(
+    subscription: PushSubscription, payload: dict[str, Any], *, topic: str,
+    urgency: str = "normal", ttl: int = 6 * 3600,
+) -> Delivery:  # fmt: skip
+    """Send one push, record how it went on the subscription, and say what happened.
+
+    The payload must carry no patient detail: a neutral title and body, a tag and a URL.
+    """
+    subject = current_app.config["VAPID_SUBJECT"]
+    if not subject or not subject.startswith(("mailto:", "https://")):
+        raise RuntimeError("Set VAPID_SUBJECT to a mailto: or https: address to send pushes.")
+    info = {"endpoint": subscription.endpoint,
+            "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}  # fmt: skip
+    try:
+        webpush(
+            info, json.dumps(payload), vapid_private_key=vapid_key(),
+            vapid_claims={"sub": subject},  # a fresh dict each time: pywebpush changes it
+            ttl=ttl, headers={"Urgency": urgency, "Topic": topic}, timeout=10,
+        )  # fmt: skip
+    except WebPushException as error:
+        return _failed(subscription, error.response)
+    except requests.RequestException:
+        subscription.failures += 1
+        return Delivery("failed")
+    subscription.last_success_at = utcnow()
+    subscription.failures = 0
+    return Delivery("sent", 201)
+
+
+def _failed(subscription: PushSubscription, response: Any) -> Delivery:
+    status = getattr(response, "status_code", None)
+    if status in (404, 410):  # the browser unsubscribed, or the subscription expired
+        db.session.delete(subscription)
+        return Delivery("gone", status)
+    subscription.failures += 1
+    if status in (400, 403, 413):
+        log.error("Push service refused our request (%s): check the VAPID key and subject", status)
+        return Delivery("misconfigured", status)
+    retry_after = getattr(response, "headers", {}).get("Retry-After", "")
+    return Delivery("retry", status, int(retry_after) if retry_after.isdigit() else None)
