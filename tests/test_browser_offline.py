@@ -390,3 +390,34 @@ def test_a_patient_does_a_check_in_on_their_own_phone_with_no_signal(
     assert (stored.source, stored.scores["ucla3"]["lonely"]) == ("self", False)
     db.session.commit()
     assert [e for e in console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def test_another_persons_draft_is_never_shown_on_a_shared_phone(
+    live_server: str, page: Any, context: Any
+) -> None:
+    sign_in_and_sync(page, live_server)
+    save_check_in_offline(page, context, "Amara's unsent check-in")  # the phone stays hers
+    context.set_offline(False)
+    page.route("**/api/v1/sync", lambda route: route.abort())
+    patricia = db.session.scalar(db.select(Patient).where(Patient.given_name == "Patricia"))
+    form_path = f"/patients/{patricia.id}/check-ins/new"
+    db.session.commit()
+    page.goto(f"{live_server}{form_path}")
+    page.get_by_label("Notes (optional)").fill("Amara's half-typed notes")
+    eventually(page, f"async () => Boolean(await ({STORE}).getDraft('{form_path}'))")
+
+    patricia = db.session.scalar(db.select(Patient).where(Patient.given_name == "Patricia"))
+    patricia.link_worker_id = db.session.scalar(db.select(User.id).where(User.username == "ben"))
+    db.session.commit()
+    context.clear_cookies()
+    page.goto(f"{live_server}/sign-in")
+    page.get_by_label("Username").fill("ben")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("has records not yet sent from this phone").wait_for()  # not enrolled
+    page.goto(f"{live_server}{form_path}")
+    page.get_by_role("heading", name="Record a check-in").wait_for()
+    page.wait_for_load_state("load")
+    eventually(page, f"async () => (await ({STORE}).getDraft('{form_path}')) === undefined")
+    assert page.get_by_label("Notes (optional)").input_value() == ""
+    assert page.get_by_text("We kept what you typed here").count() == 0

@@ -69,7 +69,9 @@ function guardSignOut(form) {
 
 async function start() {
   await forgetSavedDrafts();
-  for (const form of document.querySelectorAll('form[data-module="app-draft"]')) keepDraft(form);
+  for (const form of document.querySelectorAll('form[data-module="app-draft"]')) {
+    keepDraft(form, metaContent("app-user-id"));
+  }
   for (const form of document.querySelectorAll('form[data-module="app-sign-out"]')) guardSignOut(form);
   for (const element of document.querySelectorAll('[data-module="app-sync-status"]')) {
     new SyncStatus(element);

@@ -140,6 +140,11 @@ def _may_wait_with(change: Any, waiting: list[_New]) -> bool:
     return all(str(new.record_id) != change.get("id") for new in waiting)
 
 
+def _patient_of(kind: RecordType, record_id: uuid.UUID, values: dict[str, Any]) -> uuid.UUID:
+    """Return the patient a record belongs to (a patient record is its own)."""
+    return record_id if kind.name == "patient" else values["patient_id"]
+
+
 def _settle(
     kind: RecordType,
     record_id: uuid.UUID,
@@ -266,7 +271,7 @@ def _compare_or_update(
     change: dict[str, Any],
 ) -> Outcome:
     """Settle a change whose record is already there: a duplicate, a conflict or an update."""
-    patient_id = record_id if kind.name == "patient" else values["patient_id"]
+    patient_id = _patient_of(kind, record_id, values)
     existing = db.session.get(kind.model, record_id, with_for_update=True, populate_existing=True)
     if existing is None:
         raise Rejected("unknown_record",
@@ -313,7 +318,7 @@ def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: 
     # the rows as multi-row INSERTs ("insertmanyvalues"), one round trip per few hundred.
     inserted = set(db.session.execute(statement, [new.row for new in waiting]).scalars())
     for new in waiting:
-        patient_id = new.record_id if new.kind.name == "patient" else new.values["patient_id"]
+        patient_id = _patient_of(new.kind, new.record_id, new.values)
         if new.record_id in inserted:
             outcomes[new.position] = Outcome(
                 str(new.record_id), "applied", version=1,

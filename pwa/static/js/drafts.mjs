@@ -37,9 +37,16 @@ export async function forgetSavedDrafts() {
   }
 }
 
-/** Keep `form`'s draft under `path`, restoring it first unless the page shows server errors. */
-export async function keepDraft(form, path = location.pathname) {
-  const draft = await getDraft(path);
+/**
+ * Keep `form`'s draft under `path` for `user`, restoring it first unless the page shows server
+ * errors. Someone else's draft on this phone is never shown: it goes.
+ */
+export async function keepDraft(form, user, path = location.pathname) {
+  let draft = await getDraft(path);
+  if (draft && draft.user !== user) {
+    await deleteDraft(path);
+    draft = undefined;
+  }
   const answeredByServer = document.querySelector(".nhsuk-error-summary");
   if (draft && !answeredByServer) {
     restore(form, draft.fields);
@@ -53,7 +60,7 @@ export async function keepDraft(form, path = location.pathname) {
                       } }, "Start again")));
     form.before(notice);
   }
-  const keep = () => saveDraft(path, fieldsOf(form));
+  const keep = () => saveDraft(path, fieldsOf(form), user);
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
 }

@@ -205,6 +205,16 @@ export async function outboxEntries() {
   return (await openStore()).getAllFromIndex("outbox", "queued");
 }
 
+/** Return the outbox entry for `id` if it needs attention; otherwise abort and say so. */
+async function needingAttention(tx, id, what) {
+  const entry = await tx.objectStore("outbox").get(id);
+  if (!entry?.attention) {
+    tx.abort();
+    throw new Error(`Only a record that needs attention can be ${what}.`);
+  }
+  return entry;
+}
+
 /**
  * Send a record that needed attention again: with the person's corrected `data`, and for a
  * conflict on top of the server's version (`baseVersion`), so it no longer conflicts.
@@ -212,11 +222,7 @@ export async function outboxEntries() {
 export async function resend(id, { data, baseVersion } = {}) {
   const db = await openStore();
   const tx = db.transaction(["records", "outbox"], "readwrite");
-  const entry = await tx.objectStore("outbox").get(id);
-  if (!entry?.attention) {
-    tx.abort();
-    throw new Error("Only a record that needs attention can be sent again.");
-  }
+  const entry = await needingAttention(tx, id, "sent again");
   const fixed = { ...entry, data: data ?? entry.data, attention: null, sent: false,
                   server: undefined, base_version: baseVersion ?? entry.base_version };
   await tx.objectStore("outbox").put(fixed);
@@ -232,11 +238,7 @@ export async function resend(id, { data, baseVersion } = {}) {
 export async function discard(id) {
   const db = await openStore();
   const tx = db.transaction(["records", "outbox"], "readwrite");
-  const entry = await tx.objectStore("outbox").get(id);
-  if (!entry?.attention) {
-    tx.abort();
-    throw new Error("Only a record that needs attention can be discarded.");
-  }
+  const entry = await needingAttention(tx, id, "discarded");
   await tx.objectStore("outbox").delete(id);
   if (entry.server && !entry.server.deleted) {
     const { type, version, data } = entry.server;
@@ -250,9 +252,10 @@ export async function discard(id) {
   await tx.done;
 }
 
-/** Keep what has been typed into a form so far, by page path. */
-export async function saveDraft(path, fields) {
-  return (await openStore()).put("drafts", { path, fields, saved: new Date().toISOString() });
+/** Keep what `user` has typed into a form so far, by page path. */
+export async function saveDraft(path, fields, user) {
+  return (await openStore()).put("drafts",
+                                 { path, fields, user, saved: new Date().toISOString() });
 }
 
 /** Return the draft kept for a page path, or undefined. */

@@ -90,7 +90,7 @@ async function formPage(app, type, { heading, patientId, assetId, draft, next })
                     measureTitles: app.vocabulary.measures };
   if (type === "checkin") fillForm(type, form, { needs: patient.data.needs });
   if (type === "referral") await choosePatient(app, form);
-  if (draft) await keepDraft(form);
+  if (draft) await keepDraft(form, app.user.id);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { data, errors } = readForm(type, form, context);
@@ -122,7 +122,7 @@ async function choosePatient(app, form) {
       `${p.data.given_name} ${p.data.family_name}`)));
 }
 
-function describe(entry, app) {
+function describe(entry) {
   const d = entry.data;
   if (entry.type === "patient") return `New or changed patient: ${d.given_name} ${d.family_name}`;
   const what = { checkin: "Check-in", followup: "Follow-up", referral: "Referral" }[entry.type];
@@ -176,7 +176,7 @@ async function statusPage(app) {
     h("p", {}, act("Sync now", () => requestSync(), false)),
     attention.length ? h("h2", {}, "Needs attention") : null,
     ...attention.map((e) => h("div", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
-      h("h3", { class: "nhsuk-card__heading" }, describe(e, app)),
+      h("h3", { class: "nhsuk-card__heading" }, describe(e)),
       h("p", {}, reason(e.attention, e.type)), h("p", {}, ...choices(e))))),
   ];
 }
