@@ -397,8 +397,8 @@ def test_another_persons_draft_is_never_shown_on_a_shared_phone(
 ) -> None:
     sign_in_and_sync(page, live_server)
     save_check_in_offline(page, context, "Amara's unsent check-in")  # the phone stays hers
+    page.route("**/api/v1/sync", lambda route: route.abort())  # before `online` could send it
     context.set_offline(False)
-    page.route("**/api/v1/sync", lambda route: route.abort())
     patricia = db.session.scalar(db.select(Patient).where(Patient.given_name == "Patricia"))
     form_path = f"/patients/{patricia.id}/check-ins/new"
     db.session.commit()
