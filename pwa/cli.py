@@ -1,9 +1,10 @@
-"""Command-line set-up: `flask --app pwa create-user` and `flask --app pwa seed-demo`."""
+"""Command-line tasks: `flask --app pwa create-user`, `seed-demo`, `push-key` and
+`send-reminders`."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .audit import audit
@@ -64,7 +65,37 @@ def seed_demo_command() -> None:
         click.echo(f"  {username:<8} {display_name} ({role.replace('_', ' ')})")
 
 
+@click.command("push-key")
+@with_appcontext
+def push_key_command() -> None:
+    """Print the Web Push public key, generating the key pair into instance/ if there is none."""
+    from .push import public_key
+
+    click.echo(public_key())
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """Send the Web Push reminders and alerts that are due (run it every 5 minutes)."""
+    from .reminders import send_reminders
+
+    try:
+        report = send_reminders()
+    except RuntimeError as error:  # no VAPID_SUBJECT: nothing can be sent
+        raise click.ClickException(str(error)) from None
+    if report.pop("outside_hours", 0):
+        first, last = current_app.config["REMINDER_HOURS"]
+        click.echo(f"Outside reminder hours ({first:02d}:00-{last:02d}:00): nothing sent.")
+        return
+    made = report.pop("notices", 0)
+    outcomes = ", ".join(f"{name} {count}" for name, count in sorted(report.items()))
+    click.echo(f"New notices: {made}. Deliveries: {outcomes or 'none due'}.")
+
+
 def init_app(app: Flask) -> None:
     """Add the commands to `flask --app pwa`."""
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(push_key_command)
+    app.cli.add_command(send_reminders_command)

@@ -29,6 +29,14 @@ DEFAULTS: dict[str, Any] = {
     "VAPID_SUBJECT": None,
     # Push endpoints must be https; tests run a fake push service on http://127.0.0.1.
     "PUSH_ALLOW_LOOPBACK_HTTP": False,
+    # How long one push may take before the run moves on (and skips that push service's other
+    # pushes until the next run).
+    "PUSH_TIMEOUT_SECONDS": 10,
+    # `flask send-reminders` sends only between these local hours (from 08:00, until 20:00):
+    # nobody is woken by a follow-up, and what gathers overnight goes out in the morning.
+    "REMINDER_HOURS": (8, 20),
+    # A patient's own check-in with a SWEMWBS metric score below this alerts their link worker.
+    "SWEMWBS_ALERT_BELOW": 18.0,
     # hide_parameters: a database error's message never carries the values (names, notes) that
     # were being written, so it can be logged safely.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

@@ -227,3 +227,28 @@ def score_all(measures: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, 
     if not isinstance(measures, Mapping) or not measures:
         raise MeasureError("a check-in needs at least one complete measure")
     return {key: score(key, answers) for key, answers in measures.items()}
+
+
+# SWEMWBS metric scores below this suggest probable depression (Shah et al., 2021, BMC Medicine:
+# 17.4 and under, against the PHQ-9); a practice can set its own with SWEMWBS_ALERT_BELOW.
+SWEMWBS_ALERT_BELOW = 18.0
+
+
+def needs_a_look(
+    scores: Mapping[str, Mapping[str, Any]], swemwbs_below: float = SWEMWBS_ALERT_BELOW
+) -> bool:
+    """Say whether a scored check-in should bring it to the link worker's attention.
+
+    Any one of: ONS4 life satisfaction or happiness in the lowest band, anxiety in the highest,
+    a SWEMWBS metric score below `swemwbs_below`, or UCLA-3 counting as lonely.
+    """
+    ons4 = scores.get("ons4") or {}
+    if any((ons4.get(item) or {}).get("band") == "low"
+           for item in ("life_satisfaction", "happiness")):  # fmt: skip
+        return True
+    if (ons4.get("anxiety") or {}).get("band") == "high":
+        return True
+    metric = (scores.get("swemwbs") or {}).get("metric")
+    if metric is not None and metric < swemwbs_below:
+        return True
+    return bool((scores.get("ucla3") or {}).get("lonely"))

@@ -1,5 +1,5 @@
 """Web Push: the server's VAPID key pair, the subscriptions phones register, and sending one
-push through pywebpush. What to send and when (reminders) is not built yet."""
+push through pywebpush. What to send and when is pwa/reminders.py."""
 
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def _load_or_create(path: Path) -> Vapid02:
             fh.write(key.private_pem())
         return key
     return Vapid02.from_file(str(path))
+
+
+def vapid_subject() -> str:
+    """Return who runs this server, for push services: refuse to send without a real one."""
+    subject = current_app.config["VAPID_SUBJECT"]
+    if not subject or not subject.startswith(("mailto:", "https://")):
+        raise RuntimeError("Set VAPID_SUBJECT to a mailto: or https: address to send pushes.")
+    return subject
 
 
 def public_key() -> str:
@@ -133,39 +141,60 @@ def send(
     subscription: PushSubscription, payload: dict[str, Any], *, topic: str,
     urgency: str = "normal", ttl: int = 6 * 3600,
 ) -> Delivery:  # fmt: skip
-    """Send one push, record how it went on the subscription, and say what happened.
+    """Send one push, record how it went on the subscription, and say what happened."""
+    delivery = post(keys_of(subscription), payload, topic=topic, urgency=urgency, ttl=ttl)
+    record(subscription, delivery)
+    return delivery
 
-    The payload must carry no patient detail: a neutral title and body, a tag and a URL.
-    """
-    subject = current_app.config["VAPID_SUBJECT"]
-    if not subject or not subject.startswith(("mailto:", "https://")):
-        raise RuntimeError("Set VAPID_SUBJECT to a mailto: or https: address to send pushes.")
-    info = {"endpoint": subscription.endpoint,
+
+def keys_of(subscription: PushSubscription) -> dict[str, Any]:
+    """What pywebpush needs to reach and encrypt for one subscription."""
+    return {"endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}  # fmt: skip
+
+
+def post(
+    keys: dict[str, Any], payload: dict[str, Any], *, topic: str, urgency: str = "normal",
+    ttl: int = 6 * 3600,
+) -> Delivery:  # fmt: skip
+    """Post one push to its push service and say what happened; touches no database.
+
+    Callers hold no transaction open meanwhile: on SQLite that would stop every other write
+    for as long as the push service takes to answer. The payload must carry no patient detail:
+    a neutral title and body, a tag and a URL.
+    """
+    subject = vapid_subject()
     try:
         webpush(
-            info, json.dumps(payload), vapid_private_key=vapid_key(),
+            keys, json.dumps(payload), vapid_private_key=vapid_key(),
             vapid_claims={"sub": subject},  # a fresh dict each time: pywebpush changes it
-            ttl=ttl, headers={"Urgency": urgency, "Topic": topic}, timeout=10,
+            ttl=ttl, headers={"Urgency": urgency, "Topic": topic},
+            timeout=current_app.config["PUSH_TIMEOUT_SECONDS"],
         )  # fmt: skip
     except WebPushException as error:
-        return _failed(subscription, error.response)
+        return _failed(error.response)
     except requests.RequestException:
-        subscription.failures += 1
         return Delivery("failed")
-    subscription.last_success_at = utcnow()
-    subscription.failures = 0
     return Delivery("sent", 201)
 
 
-def _failed(subscription: PushSubscription, response: Any) -> Delivery:
+def _failed(response: Any) -> Delivery:
     status = getattr(response, "status_code", None)
     if status in (404, 410):  # the browser unsubscribed, or the subscription expired
-        db.session.delete(subscription)
         return Delivery("gone", status)
-    subscription.failures += 1
     if status in (400, 403, 413):
         log.error("Push service refused our request (%s): check the VAPID key and subject", status)
         return Delivery("misconfigured", status)
     retry_after = getattr(response, "headers", {}).get("Retry-After", "")
     return Delivery("retry", status, int(retry_after) if retry_after.isdigit() else None)
+
+
+def record(subscription: PushSubscription, delivery: Delivery) -> None:
+    """Keep what a push did on its subscription: last success, failures, or gone for good."""
+    if delivery.outcome == "sent":
+        subscription.last_success_at = utcnow()
+        subscription.failures = 0
+    elif delivery.outcome == "gone":
+        db.session.delete(subscription)
+    else:
+        subscription.failures += 1

@@ -29,6 +29,8 @@ from pwa.measures import score_all
 from pwa.models import AssetReferral, CheckIn, CommunityAsset, FollowUp, Patient, User
 from pwa.passwords import hash_password
 
+from .fake_push import FakePushService
+
 PASSWORD = "correct horse battery"
 
 # OWASP's minimum argon2id cost: still real hashing, but fast enough for hundreds of users.
@@ -142,6 +144,14 @@ class CheckedClient(FlaskClient):
             response = super().open(*args, **kwargs)
         check_page(response)
         return response
+
+
+@pytest.fixture
+def push_service() -> Iterator[FakePushService]:
+    """A fake push service on 127.0.0.1 (tests/fake_push.py)."""
+    service = FakePushService()
+    yield service
+    service.stop()
 
 
 @pytest.fixture

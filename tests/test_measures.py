@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pwa.measures import MEASURES, MeasureError, score, score_all
+from pwa.measures import MEASURES, MeasureError, needs_a_look, score, score_all
 
 # Stewart-Brown et al. (2009) SWEMWBS raw-to-metric conversion, as Warwick publishes it.
 PUBLISHED_SWEMWBS = {
@@ -194,3 +194,30 @@ def test_a_check_in_scores_every_measure_it_holds() -> None:
 def test_a_check_in_needs_at_least_one_measure() -> None:
     with pytest.raises(MeasureError):
         score_all({})
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ({"ons4": {"life_satisfaction": {"value": 4, "band": "low"}}}, True),
+        ({"ons4": {"life_satisfaction": {"value": 5, "band": "medium"}}}, False),
+        ({"ons4": {"happiness": {"value": 4, "band": "low"}}}, True),
+        ({"ons4": {"worthwhile": {"value": 0, "band": "low"}}}, False),  # not one of the two
+        ({"ons4": {"anxiety": {"value": 6, "band": "high"}}}, True),
+        ({"ons4": {"anxiety": {"value": 5, "band": "medium"}}}, False),
+        ({"swemwbs": {"raw": 19, "metric": 17.98}}, True),
+        ({"swemwbs": {"raw": 20, "metric": 18.59}}, False),
+        ({"ucla3": {"total": 6, "lonely": True}}, True),
+        ({"ucla3": {"total": 5, "lonely": False}}, False),
+        ({}, False),
+    ],
+)
+def test_a_check_in_needs_a_look_on_any_one_warning_sign(
+    scores: dict[str, Any], expected: bool
+) -> None:
+    assert needs_a_look(scores) is expected
+
+
+def test_the_swemwbs_threshold_is_exclusive_and_can_be_moved() -> None:
+    assert not needs_a_look({"swemwbs": {"metric": 18.0}}, swemwbs_below=18.0)
+    assert needs_a_look({"swemwbs": {"metric": 19.25}}, swemwbs_below=20.0)

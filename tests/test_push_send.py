@@ -1,32 +1,18 @@
-"""Sending one push to a fake push service on 127.0.0.1 that checks what a phone would get.
-
-The fake verifies the VAPID signature and decrypts the aes128gcm body with the subscription's
-private key, so these tests assert what the phone would actually receive.
-"""
+"""Sending one push to a fake push service on 127.0.0.1, checking what a phone would get:
+the VAPID signature is verified and the aes128gcm body decrypted with the phone's key."""
 
 from __future__ import annotations
 
-import base64
-import json
-import os
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import http_ece
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask.testing import FlaskClient
 
 from pwa.extensions import db
 from pwa.models import PushSubscription, User
-from pwa.push import public_key, send
+from pwa.push import send
 
+from .fake_push import FakePushService, Phone, vapid_claims
 from .test_api_sync import enrol
 
 SUBJECT = "mailto:practice-it@example.org"
@@ -39,82 +25,17 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     return {**app_config, "VAPID_SUBJECT": SUBJECT, "PUSH_ALLOW_LOOPBACK_HTTP": True}
 
 
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class FakePushService:
-    """Answers each endpoint path with a chosen status; keeps every request it was sent."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.answers: dict[str, tuple[int, dict[str, str]]] = {}
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                service.received.append({"path": self.path, "headers": headers, "body": body})
-                status, answer = service.answers.get(self.path, (201, {}))
-                self.send_response(status)
-                for name, value in answer.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def push_service() -> Iterator[FakePushService]:
-    service = FakePushService()
-    yield service
-    service.server.shutdown()
-
-
 @pytest.fixture
 def phone(client: FlaskClient, worker: User, push_service: FakePushService) -> Any:
     """A phone's push keys, subscribed through the API like the page will do."""
-    private = ec.generate_private_key(ec.SECP256R1())
-    point = private.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    auth = os.urandom(16)
     token = enrol(client, worker)
 
-    def subscribe(path: str) -> PushSubscription:
-        body = {"endpoint": f"{push_service.origin}{path}",
-                "keys": {"p256dh": base64.urlsafe_b64encode(point).decode().rstrip("="),
-                         "auth": base64.urlsafe_b64encode(auth).decode().rstrip("=")}}  # fmt: skip
-        response = client.post("/api/v1/push/subscriptions", json=body,
-                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-        assert response.status_code == 201
-        return db.session.scalar(
-            db.select(PushSubscription).where(PushSubscription.endpoint == body["endpoint"])
-        )
+    class Subscriber:
+        def subscribe(self, path: str) -> PushSubscription:
+            self.keys = Phone(push_service, path)
+            return self.keys.subscribe(client, token)
 
-    return type("Phone", (), {"private": private, "auth": auth, "subscribe": subscribe})
-
-
-def vapid_claims(authorization: str, origin: str) -> dict[str, Any]:
-    """Check the VAPID header as a push service does; return the JWT's claims."""
-    scheme, _, rest = authorization.partition(" ")
-    assert scheme == "vapid"
-    parts = dict(item.strip().split("=", 1) for item in rest.split(","))
-    assert parts["k"] == public_key()
-    head, claims, signature = parts["t"].split(".")
-    raw = unb64(signature)
-    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64(parts["k"]))
-    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    key.verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))  # raises if forged
-    decoded = json.loads(unb64(claims))
-    assert decoded["aud"] == origin and decoded["sub"] == SUBJECT
-    assert decoded["exp"] > time.time()
-    return decoded
+    return Subscriber()
 
 
 def test_a_push_arrives_signed_encrypted_and_with_its_delivery_headers(
@@ -126,13 +47,11 @@ def test_a_push_arrives_signed_encrypted_and_with_its_delivery_headers(
     assert delivery.outcome == "sent"
     [request] = push_service.received
     headers = request["headers"]
-    vapid_claims(headers["authorization"], push_service.origin)
+    vapid_claims(headers["authorization"], push_service.origin, SUBJECT)
     assert (headers["ttl"], headers["urgency"], headers["topic"]) == ("21600", "normal",
                                                                        "follow-ups")  # fmt: skip
     assert headers["content-encoding"] == "aes128gcm"
-    plain = http_ece.decrypt(request["body"], private_key=phone.private, auth_secret=phone.auth,
-                             version="aes128gcm")  # fmt: skip
-    assert json.loads(plain) == PAYLOAD
+    assert phone.keys.read(request) == PAYLOAD
     assert db.session.get(PushSubscription, subscription.id).last_success_at is not None
 
 
@@ -175,8 +94,7 @@ def test_an_unreachable_push_service_is_a_failure_not_an_error(
     phone: Any, push_service: FakePushService
 ) -> None:
     subscription = phone.subscribe("/push/down")
-    push_service.server.shutdown()
-    push_service.server.server_close()
+    push_service.stop()
     assert send(subscription, PAYLOAD, topic="t").outcome == "failed"
     assert subscription.failures == 1
 

@@ -6,7 +6,14 @@ from .assets import ASSET_CATEGORIES, CommunityAsset
 from .audit import AuditEvent
 from .base import Synced, UTCDateTime, change_counter, utcnow
 from .patients import NEEDS, PATIENT_STATUSES, Patient
-from .push import PushSubscription
+from .push import (
+    DELIVERY_STATUSES,
+    NOTICE_KINDS,
+    PushClaim,
+    PushDelivery,
+    PushNotice,
+    PushSubscription,
+)
 from .records import (
     CHECKIN_SOURCES,
     FOLLOW_UP_KINDS,
@@ -21,8 +28,10 @@ from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, User
 __all__ = [
     "ASSET_CATEGORIES",
     "CHECKIN_SOURCES",
+    "DELIVERY_STATUSES",
     "FOLLOW_UP_KINDS",
     "NEEDS",
+    "NOTICE_KINDS",
     "PATIENT_STATUSES",
     "REFERRAL_STATUSES",
     "ROLES",
@@ -35,6 +44,9 @@ __all__ = [
     "Device",
     "FollowUp",
     "Patient",
+    "PushClaim",
+    "PushDelivery",
+    "PushNotice",
     "PushSubscription",
     "ScopeExit",
     "SyncReview",
