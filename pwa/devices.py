@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import delete
 
 from .extensions import db
-from .models import Device, User, utcnow
+from .models import Device, PushSubscription, User, utcnow
 
 # last_seen_at is written at most this often, so a busy phone does not write on every request.
 SEEN_RESOLUTION = timedelta(minutes=5)
@@ -70,6 +71,7 @@ def device_for_token(token: str | None) -> Device | TokenProblem:
 
 
 def revoke_device(device: Device) -> None:
-    """Sign a device out: its token stops working at once."""
+    """Sign a device out: its token stops working, and its pushes stop, at once."""
     if device.revoked_at is None:
         device.revoked_at = utcnow()
+    db.session.execute(delete(PushSubscription).where(PushSubscription.device_id == device.id))

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from pwa.extensions import db
 from pwa.models import PushSubscription, User
 
+from .conftest import sign_in
 from .test_api_sync import enrol
 
 
@@ -97,3 +98,22 @@ def test_subscribing_needs_a_device_token(client: FlaskClient) -> None:
     response = client.post("/api/v1/push/subscriptions", json=browser_subscription())
     assert response.status_code == 401
     assert client.post("/api/v1/push/subscriptions", data="[").status_code == 401
+
+
+def test_signing_a_phone_out_or_deactivating_its_user_ends_its_subscription(
+    client: FlaskClient, worker: User, admin: User
+) -> None:
+    signed_out, other_phone = enrol(client, worker), enrol(client, worker)
+    subscribe(client, signed_out, browser_subscription("https://push.example.net/a"))
+    subscribe(client, other_phone, browser_subscription("https://push.example.net/b"))
+    response = client.delete("/api/v1/devices/current",
+                             headers={"Authorization": f"Bearer {signed_out}"})  # fmt: skip
+    assert response.status_code == 204
+    endpoints = db.session.scalars(db.select(PushSubscription.endpoint)).all()
+    assert endpoints == ["https://push.example.net/b"]
+
+    sign_in(client, admin)
+    response = client.post(f"/admin/users/{worker.id}/active")
+    assert response.status_code == 302
+    assert not db.session.get(User, worker.id).active
+    assert db.session.scalar(db.select(db.func.count()).select_from(PushSubscription)) == 0

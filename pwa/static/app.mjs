@@ -5,6 +5,7 @@ import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
 import { getMeta } from "./js/local-store.mjs";
 import { startOfflineApp } from "./js/offline-app.mjs";
+import { startPushSettings } from "./js/push-settings.mjs";
 import { enrolDevice, signOutDevice } from "./js/sync-client.mjs";
 import { announce, requestSync, startSyncTriggers } from "./js/sync-scheduler.mjs";
 import { SyncStatus } from "./js/sync-status.mjs";
@@ -84,6 +85,9 @@ async function start() {
   }
   const enrolled = await enrolIfNeeded();
   if (view) await startOfflineApp(view);
+  for (const element of document.querySelectorAll('[data-module="app-push-settings"]')) {
+    await startPushSettings(element);
+  }
   if (enrolled) startSyncTriggers();
   else await announce();
 }

@@ -14,6 +14,8 @@ const OFFLINE_PAGE = "/offline";
 const BACKGROUND_SYNC_TAG = "outbox";
 // A page that has not answered in this long on a weak signal is served from the shell instead.
 const NETWORK_TIMEOUT_MS = 10_000;
+const ICON = SHELL_FILES.find((path) => path.endsWith("nhsuk-icon-192.png"));
+const STORE_NAME = "link-worker"; // static/js/local-store.mjs owns its schema; this only reads
 
 self.addEventListener("install", (event) => {
   event.waitUntil(precacheShell());
@@ -39,6 +41,107 @@ self.addEventListener("fetch", (event) => {
 self.addEventListener("sync", (event) => {
   if (event.tag === BACKGROUND_SYNC_TAG) event.waitUntil(askAPageToSync());
 });
+
+/*
+ * Web Push (pwa/reminders.py). A payload is {title, body, tag, url} and never holds a name, a
+ * score or a note: the app shows the detail once it opens, to whoever is signed in.
+ */
+self.addEventListener("push", (event) => {
+  event.waitUntil(showNotice(event.data));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(openAppAt(event.notification.data?.url));
+});
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(resubscribe(event.oldSubscription, event.newSubscription));
+});
+
+async function showNotice(data) {
+  let notice = {};
+  try {
+    notice = data ? data.json() : {};
+  } catch {
+    // Not ours, or garbled: still show something, as a push must (userVisibleOnly).
+  }
+  await self.registration.showNotification(notice.title || "Link worker", {
+    body: notice.body || "Something in the app needs you.",
+    tag: notice.tag || "link-worker",
+    icon: ICON,
+    badge: ICON,
+    data: { url: insideTheApp(notice.url) },
+  });
+}
+
+/** Only a path inside this app may be opened from a notification; anything else: home. */
+function insideTheApp(url) {
+  try {
+    const target = new URL(url || "/", self.location.origin);
+    return target.origin === self.location.origin ? target.pathname + target.search : "/";
+  } catch {
+    return "/";
+  }
+}
+
+/** Bring the app to the front at `url`: an open window of it if there is one, or a new one. */
+async function openAppAt(url) {
+  const target = new URL(insideTheApp(url), self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((client) => client.url === target) || windows[0];
+  if (!open) return self.clients.openWindow(target);
+  const shown = open.url === target ? open : await open.navigate(target).catch(() => null);
+  // An uncontrolled window cannot be navigated from here: open the page in a new one.
+  if (!shown) return self.clients.openWindow(target);
+  return shown.focus();
+}
+
+/**
+ * The push service replaced this phone's subscription (keys rotated, or it expired): subscribe
+ * again with the same server key and tell the server, with the device token the sync uses.
+ */
+async function resubscribe(oldSubscription, newSubscription) {
+  const token = await readDeviceToken();
+  if (!token) return; // signed out: nobody's reminders should come here
+  let subscription = newSubscription;
+  if (!subscription) {
+    const key = oldSubscription?.options?.applicationServerKey ||
+      (await (await fetch("/api/v1/push/key")).json()).public_key;
+    subscription = await self.registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey: key,
+    });
+  }
+  const response = await fetch("/api/v1/push/subscriptions", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(subscription.toJSON()),
+  });
+  if (!response.ok) throw new Error(`The server did not take the new subscription: ${response.status}`);
+}
+
+/** Read the device token from the app's IndexedDB, never creating or upgrading it. */
+function readDeviceToken() {
+  return new Promise((resolve) => {
+    const request = indexedDB.open(STORE_NAME);
+    // Only a database that does not exist yet gets here: leave its creation to the app.
+    request.onupgradeneeded = () => request.transaction.abort();
+    request.onerror = () => resolve(null);
+    request.onsuccess = () => {
+      const db = request.result;
+      db.onversionchange = () => db.close(); // never hold up the app upgrading its database
+      if (!db.objectStoreNames.contains("meta")) {
+        db.close();
+        resolve(null);
+        return;
+      }
+      const read = db.transaction("meta").objectStore("meta").get("token");
+      read.onsuccess = () => resolve(read.result ?? null);
+      read.onerror = () => resolve(null);
+      read.transaction.oncomplete = () => db.close();
+    };
+  });
+}
 
 async function precacheShell() {
   const cache = await caches.open(CACHE);

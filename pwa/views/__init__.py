@@ -42,6 +42,7 @@ def register_views(app: Flask) -> None:
         my_progress,
         patients,
         referrals,
+        settings,
         sign_in,
     )
 
@@ -59,6 +60,7 @@ def register_views(app: Flask) -> None:
         admin_assets,
         admin_sync_reviews,
         my_progress,
+        settings,
         app_shell,
     ):
         app.register_blueprint(module.bp)

@@ -12,7 +12,7 @@ from ..access import role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.user import UserActiveForm, UserForm
-from ..models import Device, User, utcnow
+from ..models import Device, PushSubscription, User, utcnow
 from ..passwords import hash_password
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -66,11 +66,18 @@ def toggle_active(user_id: uuid.UUID) -> ResponseReturnValue:
     user.active = not user.active
     user.deactivated_at = None if user.active else utcnow()
     if not user.active:
-        # Their phones lose access at once, not when a token happens to expire.
+        # Their phones lose access (and reminders) at once, not when a token happens to expire.
         db.session.execute(
             db.update(Device)
             .where(Device.user_id == user.id, Device.revoked_at.is_(None))
             .values(revoked_at=utcnow())
+        )
+        db.session.execute(
+            db.delete(PushSubscription).where(
+                PushSubscription.device_id.in_(
+                    db.select(Device.id).where(Device.user_id == user.id)
+                )
+            )
         )
     audit(
         "user.activate" if user.active else "user.deactivate",

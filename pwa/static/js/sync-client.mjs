@@ -5,6 +5,7 @@
 import {
   acknowledge, applyFeed, changesToSend, getMeta, markSent, outboxCounts, setMeta, wipe,
 } from "./local-store.mjs";
+import { forgetPushSubscription } from "./push-settings.mjs";
 
 const BATCH = 500;
 
@@ -30,6 +31,7 @@ export async function enrolDevice(name) {
       throw new Error(`${previous.display_name} has records not yet sent from this phone. ` +
                       "They need to sign in here and sync first.");
     }
+    await forgetPushSubscription().catch(() => undefined); // the last person's reminders must not come here
     await wipe();
   }
   await setMeta("token", body.token);
@@ -55,6 +57,7 @@ export async function syncNow() {
 export async function signOutDevice({ force = false } = {}) {
   const waiting = await outboxCounts();
   if (waiting.pending + waiting.attention > 0 && !force) return { ok: false, waiting };
+  await forgetPushSubscription().catch(() => undefined);
   const token = await getMeta("token");
   if (token) {
     // Best effort: with no signal the token stays valid until it expires or an admin revokes it.
