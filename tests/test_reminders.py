@@ -35,6 +35,7 @@ ALLOWED_BODIES = (
     r"|A patient's own check-in may need a look\.|\d+ patients' own check-ins may need a look\."
     r"|Your wellbeing check-in is due\. It takes about two minutes\."
 )
+LONELY = {"companionship": 3, "left_out": 3, "isolated": 3}
 ONS4_FINE = {"life_satisfaction": 7, "worthwhile": 7, "happiness": 7, "anxiety": 2}
 
 
@@ -167,8 +168,7 @@ def test_a_check_in_the_link_worker_recorded_alerts_nobody(
     client: FlaskClient, worker: User, patient: Patient, push_service: FakePushService
 ) -> None:
     phone_for(client, worker, push_service, "/push/worker")
-    lonely = {"ucla3": {"companionship": 3, "left_out": 3, "isolated": 3}}
-    change = check_in_change(patient, measures=lonely)
+    change = check_in_change(patient, measures={"ucla3": LONELY})
     assert sync(client, enrol(client, worker), [change])["results"][0]["status"] == "applied"
     send_reminders()
     assert push_service.received == []
@@ -181,12 +181,11 @@ def test_alerts_about_several_patients_come_as_one_notification_to_the_caseload(
     phone = phone_for(client, worker, push_service, "/push/worker")
     second_user = make_user("patient")
     second = make_patient(worker, user_id=second_user.id)
-    lonely = {"companionship": 3, "left_out": 3, "isolated": 3}
-    first_id = self_check_in(client, patient_user, patient, ucla3=lonely)
-    self_check_in(client, second_user, second, ucla3=lonely)
+    first_id = self_check_in(client, patient_user, patient, ucla3=LONELY)
+    self_check_in(client, second_user, second, ucla3=LONELY)
     # The first patient corrects their check-in: the same news, not a second alert.
     token = enrol(client, patient_user)
-    amendment = check_in_change(patient, measures={"ucla3": lonely}, amends=first_id)
+    amendment = check_in_change(patient, measures={"ucla3": LONELY}, amends=first_id)
     assert sync(client, token, [amendment])["results"][0]["status"] == "applied"
     send_reminders()
     [payload] = phone.inbox()
@@ -474,8 +473,7 @@ def test_the_check_in_alert_goes_to_whoever_holds_the_caseload_now(
 ) -> None:  # fmt: skip
     old = phone_for(client, worker, push_service, "/push/old")
     new = phone_for(client, other_worker, push_service, "/push/new")
-    self_check_in(client, patient_user, patient, ucla3={"companionship": 3,
-                                                        "left_out": 3, "isolated": 3})  # fmt: skip
+    self_check_in(client, patient_user, patient, ucla3=LONELY)
     db.session.get(Patient, patient.id).link_worker_id = other_worker.id
     db.session.commit()
     send_reminders()

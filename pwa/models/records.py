@@ -41,7 +41,10 @@ class CheckIn(Synced, db.Model):
     # the server never orders by client time, but people want to see when the visit happened.
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     captured_utc_offset: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Indexed for send-reminders, which looks at the last two days' arrivals every 5 minutes.
+    received_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )
     measures: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, nullable=False)
     scores: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, nullable=False)
     needs: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
