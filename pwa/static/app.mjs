@@ -85,11 +85,12 @@ async function start() {
   }
   const enrolled = await enrolIfNeeded();
   if (view) await startOfflineApp(view);
-  for (const element of document.querySelectorAll('[data-module="app-push-settings"]')) {
-    await startPushSettings(element);
-  }
   if (enrolled) startSyncTriggers();
   else await announce();
+  // Last, and not awaited: it waits for the service worker, which must never hold up syncing.
+  for (const element of document.querySelectorAll('[data-module="app-push-settings"]')) {
+    startPushSettings(element).catch((error) => console.warn("Notifications:", error));
+  }
 }
 
 start();
