@@ -90,7 +90,7 @@ def turn_on_notifications(page: Any, live_server: str) -> None:
     assert page.evaluate("localStorage.getItem('permission-asked')") == "1"
 
 
-def deliver(context: Any, page: Any, live_server: str, payload: dict[str, Any]) -> None:
+def deliver(context: Any, page: Any, live_server: str, payload: dict[str, Any] | str) -> None:
     """Hand a push payload to the real service worker, as the browser does when one arrives."""
     cdp = context.new_cdp_session(page)
     registrations: list[str] = []
@@ -100,7 +100,8 @@ def deliver(context: Any, page: Any, live_server: str, payload: dict[str, Any]) 
     cdp.send("ServiceWorker.enable")
     until(page, lambda: registrations)
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server,
-             "registrationId": registrations[0], "data": json.dumps(payload)})  # fmt: skip
+             "registrationId": registrations[0],
+             "data": payload if isinstance(payload, str) else json.dumps(payload)})  # fmt: skip
 
 
 def click_notification(context: Any) -> None:
@@ -194,3 +195,21 @@ def test_a_patient_is_reminded_to_check_in_and_the_reminder_opens_the_form(
     click_notification(context)
     page.wait_for_url(f"{live_server}/my-progress/check-in")
     page.get_by_role("heading", name="How are you doing?").wait_for()
+
+
+def test_a_push_that_is_garbled_or_points_outside_the_app_opens_nothing_outside_it(
+    live_server: str, page: Any, context: Any, push_service: FakePushService
+) -> None:
+    phone_in(context, push_service, "/push/any")
+    page.goto(f"{live_server}/sign-in")
+    active = "async () => (await navigator.serviceWorker.getRegistration())?.active?.state"
+    eventually(page, active, "activated")
+    deliver(context, page, live_server, {"title": "Prize!", "body": "Claim it", "tag": "spam",
+                                         "url": "https://elsewhere.example/claim"})  # fmt: skip
+    eventually(page, f"async () => ({NOTIFICATIONS})().then((n) => n.map((x) => x.url))", ["/"])
+    worker = context.service_workers[0]
+    worker.evaluate("async () => (await self.registration.getNotifications())[0].close()")
+    # Not JSON at all: a push must still show something (userVisibleOnly), neutrally.
+    deliver(context, page, live_server, "not json")
+    eventually(page, f"async () => ({NOTIFICATIONS})().then((n) => n.map((x) => [x.title, x.url]))",
+               [["Link worker", "/"]])  # fmt: skip
