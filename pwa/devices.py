@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from .extensions import db
 from .models import Device, PushSubscription, User, utcnow
@@ -71,7 +72,23 @@ def device_for_token(token: str | None) -> Device | TokenProblem:
 
 
 def revoke_device(device: Device) -> None:
-    """Sign a device out: its token stops working, and its pushes stop, at once."""
-    if device.revoked_at is None:
-        device.revoked_at = utcnow()
-    db.session.execute(delete(PushSubscription).where(PushSubscription.device_id == device.id))
+    """Sign one device out (the phone signing itself out)."""
+    _revoke(Device.id == device.id)
+
+
+def revoke_devices_of(user: User) -> None:
+    """Sign out every device of a user (on deactivation), not when a token happens to expire."""
+    _revoke(Device.user_id == user.id)
+
+
+def _revoke(which: Any) -> None:
+    """Stop the chosen devices' tokens working, and their pushes coming, at once."""
+    db.session.execute(
+        update(Device).where(which, Device.revoked_at.is_(None)).values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    db.session.execute(
+        delete(PushSubscription).where(
+            PushSubscription.device_id.in_(select(Device.id).where(which))
+        )
+    )

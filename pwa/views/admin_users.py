@@ -10,9 +10,10 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..audit import audit
+from ..devices import revoke_devices_of
 from ..extensions import db
 from ..forms.user import UserActiveForm, UserForm
-from ..models import Device, PushSubscription, User, utcnow
+from ..models import User, utcnow
 from ..passwords import hash_password
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -66,19 +67,7 @@ def toggle_active(user_id: uuid.UUID) -> ResponseReturnValue:
     user.active = not user.active
     user.deactivated_at = None if user.active else utcnow()
     if not user.active:
-        # Their phones lose access (and reminders) at once, not when a token happens to expire.
-        db.session.execute(
-            db.update(Device)
-            .where(Device.user_id == user.id, Device.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-        db.session.execute(
-            db.delete(PushSubscription).where(
-                PushSubscription.device_id.in_(
-                    db.select(Device.id).where(Device.user_id == user.id)
-                )
-            )
-        )
+        revoke_devices_of(user)  # their phones lose access, and reminders, at once
     audit(
         "user.activate" if user.active else "user.deactivate",
         record_type="user",
