@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from . import push
 from .database import dialect_insert
@@ -247,19 +247,21 @@ def _self_check_ins_due(now: datetime, users: set[uuid.UUID]) -> Found:
             Patient.user_id.in_(users),
         )
     )
+    rows = rows.all()
+    # Each patient's latest own check-in, in one query: is it on or after the due day?
+    latest = dict(db.session.execute(
+        select(CheckIn.patient_id, func.max(CheckIn.received_at))
+        .where(
+            CheckIn.patient_id.in_({patient_id for _, patient_id, _, _ in rows}),
+            CheckIn.source == "self",
+            CheckIn.received_at >= _start_of_day(now - SELF_CHECK_IN_LOOKBACK),
+        )
+        .group_by(CheckIn.patient_id)
+    ).all())  # fmt: skip
     by_patient: dict[uuid.UUID, list[str]] = defaultdict(list)
     for follow_up_id, patient_id, due_at, user_id in rows:
-        day_started = _start_of_day(due_at)
-        done_since = db.session.scalar(
-            select(CheckIn.id)
-            .where(
-                CheckIn.patient_id == patient_id,
-                CheckIn.source == "self",
-                CheckIn.received_at >= day_started,
-            )
-            .limit(1)
-        )
-        if done_since is None:
+        checked_in = latest.get(patient_id)
+        if checked_in is None or checked_in < _start_of_day(due_at):
             by_patient[user_id].append(f"self-check-in:{follow_up_id}")
     for user_id, keys in by_patient.items():
         yield user_id, keys, lambda claimed: Wording(
