@@ -68,12 +68,13 @@ def add_reminders(service: FakePushService) -> None:
         ).all()
         for n, patient_id in enumerate(patients):
             seq += 2
-            follow_ups.append({"id": uuid.uuid4(), "version": 1, "seq": seq,
+            follow_ups.append({"id": uuid.uuid4(), "version": 1, "seq": seq, "created_seq": seq,
                                "patient_id": patient_id, "assigned_to_id": user_id,
                                "due_at": now + timedelta(minutes=n), "kind": "call",
                                "note": "", "created_at": now, "updated_at": now})  # fmt: skip
             if n < 5:
                 check_ins.append({"id": uuid.uuid4(), "version": 1, "seq": seq + 1,
+                                  "created_seq": seq + 1,
                                   "patient_id": patient_id, "author_id": user_id,
                                   "source": "self", "captured_at": now,
                                   "captured_utc_offset": 0, "received_at": now,

@@ -63,9 +63,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import cli, errors, filters, security
+    from . import cli, errors, filters, input_limits, security
     from .views import register_views
 
+    input_limits.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)

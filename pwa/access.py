@@ -1,4 +1,8 @@
-"""Decide, on the server, who may see which page and which patient."""
+"""Let each page through only for the people who may see it, checked on the server.
+
+Which patients a person may read or write is `pwa.scope`'s to say; this module turns those
+answers into what a page does (a 403 for the wrong role, a 404 for someone else's patient).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import Select
 
 from .audit import audit
 from .extensions import db
 from .models import Patient
+from .scope import Refused, readable_patients
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -24,7 +29,7 @@ def role_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        @login_required
+        @login_required  # type: ignore[untyped-decorator]
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if current_user.role not in roles:
                 abort(403)
@@ -35,19 +40,9 @@ def role_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorator
 
 
-def visible_patients() -> Select[tuple[Patient]]:
-    """Return a query of the patients the current staff user may see."""
-    query = db.select(Patient)
-    if current_user.role == "admin":
-        return query
-    if current_user.role == "link_worker":
-        return query.where(Patient.link_worker_id == current_user.id)
-    return query.where(db.false())
-
-
 def patient_or_404(patient_id: uuid.UUID, *, action: str = "patient.view") -> Patient:
-    """Load a patient the current user may see, auditing the read; anyone else's is a 404."""
-    patient = db.session.scalar(visible_patients().where(Patient.id == patient_id))
+    """Load a patient the current user may read, auditing the read; anyone else's is a 404."""
+    patient = db.session.scalar(readable_patients(current_user).where(Patient.id == patient_id))
     if patient is None:
         # 404, not 403: whether a patient exists is itself not for other workers to learn.
         abort(404)
@@ -55,3 +50,12 @@ def patient_or_404(patient_id: uuid.UUID, *, action: str = "patient.view") -> Pa
     # Commit the read now: it happened even if what follows fails or changes nothing.
     db.session.commit()
     return patient
+
+
+def refused_page(refusal: Refused, patient: Patient) -> ResponseReturnValue:
+    """Say on the patient's record why a change was not made (nothing of it was written)."""
+    db.session.rollback()
+    for messages in refusal.errors.values():
+        for message in messages:
+            flash(message, "error")
+    return redirect(url_for("patients.show_patient", patient_id=patient.id))

@@ -10,7 +10,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms.validators import ValidationError
+from pydantic import BaseModel, ValidationError
+from wtforms.validators import ValidationError as CSRFTokenError
 
 from .audit import audit
 from .devices import TokenProblem, device_for_token, enrol_device, revoke_device
@@ -20,6 +21,13 @@ from .openapi import openapi_document
 from .passwords import user_with_password
 from .push import public_key, read_subscription, remove_subscription, save_subscription
 from .sync import MAX_CHANGES, BadCursor, Position, sync
+from .sync.shapes import (
+    EnrolRequest,
+    ForgetSubscription,
+    PushSubscriptionBody,
+    SyncRequest,
+    field_errors,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,10 +48,34 @@ def api_error(
     return jsonify(error=body), status
 
 
-def json_object() -> dict[str, Any] | None:
-    """Return the request's JSON body if it is an object, else None."""
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
+M = TypeVar("M", bound=BaseModel)
+
+
+class BadBody(Exception):
+    """The request body is not what the route takes; `response` says so in the API's shape."""
+
+    def __init__(self, response: ResponseReturnValue) -> None:
+        super().__init__()
+        self.response = response
+
+
+def read_body(shape: type[M], message: str, code: str = "invalid_request") -> M:
+    """Return the request's JSON body read into its shape (pwa/sync/shapes.py), or raise BadBody.
+
+    Not JSON, or not an object: 400. The wrong fields: 422, each field with its reason.
+    """
+    body = request.get_json(silent=True)  # the app's JSON reader bounds the nesting depth
+    if not isinstance(body, dict):
+        raise BadBody(api_error("invalid_json", "The request body must be a JSON object.", 400))
+    try:
+        return shape.model_validate(body)
+    except ValidationError as problem:
+        raise BadBody(api_error(code, message, 422, field_errors(problem))) from None
+
+
+@bp.errorhandler(BadBody)
+def bad_body(error: BadBody) -> ResponseReturnValue:
+    return error.response
 
 
 def device_required(view: Callable[P, R]) -> Callable[P, R]:
@@ -79,21 +111,11 @@ def _failed_enrolment(response: Any) -> bool:
 )
 def enrol() -> ResponseReturnValue:
     """Enrol this device with a username and password, or from a signed-in page."""
-    body = json_object()
-    if body is None:
-        return api_error("invalid_json", "The request body must be a JSON object.", 400)
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        return api_error(
-            "invalid_request",
-            "Name this device.",
-            422,
-            {"name": ["Give the device a name of up to 120 characters."]},
-        )
-    user = _user_from_password(body) if "username" in body else _user_from_session()
+    body = read_body(EnrolRequest, "Name this device, and sign in.")
+    user = _user_from_password(body) if body.username is not None else _user_from_session()
     if not isinstance(user, User):
         return user
-    device, token = enrol_device(user, name.strip())
+    device, token = enrol_device(user, body.name)
     audit("device.enrol", record_type="device", record_id=str(device.id), user_id=user.id)
     db.session.commit()
     return jsonify(
@@ -103,16 +125,15 @@ def enrol() -> ResponseReturnValue:
     ), 201
 
 
-def _user_from_password(body: dict[str, Any]) -> User | ResponseReturnValue:
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
+def _user_from_password(body: EnrolRequest) -> User | ResponseReturnValue:
+    if body.username is None or body.password is None:
         return api_error(
             "invalid_request",
             "Give a username and password.",
             422,
             {"username": ["Required."], "password": ["Required."]},
         )
-    user = user_with_password(username, password)
+    user = user_with_password(body.username, body.password)
     if user is None or not user.active:
         return api_error("invalid_credentials", "The username or password is not right.", 401)
     return user
@@ -123,7 +144,7 @@ def _user_from_session() -> User | ResponseReturnValue:
         return api_error("invalid_credentials", "Sign in first.", 401)
     try:
         validate_csrf(request.headers.get("X-CSRFToken"))
-    except (ValidationError, CSRFError):
+    except (CSRFTokenError, CSRFError):
         return api_error("csrf_failed", "Reload the page and try again.", 403)
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
@@ -143,36 +164,22 @@ def sign_out_device() -> ResponseReturnValue:
 @bp.post("/sync")
 @device_required
 def sync_changes() -> ResponseReturnValue:
-    """Apply the phone's changes, then send what changed in its scope since its cursor."""
-    limit = current_app.config["SYNC_MAX_BYTES"]
-    if request.content_length is not None and request.content_length > limit:
-        return api_error("payload_too_large", f"Send at most {limit} bytes at a time.", 413)
-    request.max_content_length = limit  # also bounds a body sent without a length
-    body = json_object()
-    if body is None:
-        return api_error("invalid_json", "The request body must be a JSON object.", 400)
-    changes = body.get("changes", [])
-    if not isinstance(changes, list):
-        return api_error(
-            "invalid_request",
-            "changes must be a list.",
-            422,
-            {"changes": ["Must be a list of changes."]},
-        )
-    if len(changes) > MAX_CHANGES:
+    """Apply the phone's changes, then send what changed in its scope since its cursor.
+
+    The body's size was bounded before it was read (pwa/input_limits.py).
+    """
+    body = read_body(SyncRequest, "Send {cursor, changes}, changes a list.")
+    if len(body.changes) > MAX_CHANGES:
         return api_error("too_many_changes", f"Send at most {MAX_CHANGES} changes at a time.", 413)
-    cursor = body.get("cursor")
     try:
-        position = Position.decode(cursor if isinstance(cursor, str) or cursor is None else "!")
+        position = Position.decode(body.cursor)
     except BadCursor:
-        return api_error(
-            "invalid_cursor",
-            "Start again with a null cursor.",
-            422,
-            {"cursor": ["Not a cursor this server gave out."]},
-        )
+        # The phone starts again from a null cursor: it then receives everything once more.
+        return api_error("invalid_cursor", "Start again with a null cursor.", 400,
+                         {"cursor": ["Not a cursor this server gave out."]})  # fmt: skip
     user = g.device.user
-    return jsonify(sync(user, g.device, changes, position, current_app.config["SYNC_PAGE_SIZE"]))
+    return jsonify(sync(user, g.device, body.changes, position,
+                        current_app.config["SYNC_PAGE_SIZE"]))  # fmt: skip
 
 
 @bp.get("/push/key")
@@ -185,10 +192,10 @@ def push_key() -> ResponseReturnValue:
 @device_required
 def subscribe() -> ResponseReturnValue:
     """Keep this device's push subscription (the body is PushSubscription.toJSON())."""
-    body = json_object()
-    if body is None:
-        return api_error("invalid_json", "Send the subscription as a JSON object.", 400)
-    values, errors = read_subscription(body)
+    body = read_body(
+        PushSubscriptionBody, "This is not a usable push subscription.", "validation_failed"
+    )
+    values, errors = read_subscription(body.model_dump())
     if values is None:
         return api_error("validation_failed", "This is not a usable push subscription.", 422,
                          errors)  # fmt: skip
@@ -201,11 +208,8 @@ def subscribe() -> ResponseReturnValue:
 @device_required
 def unsubscribe() -> ResponseReturnValue:
     """Forget this device's push subscription to an endpoint."""
-    body = json_object()
-    if body is None or not isinstance(body.get("endpoint"), str):
-        return api_error("validation_failed", "Send the endpoint to forget.", 422,
-                         {"endpoint": ["Required."]})  # fmt: skip
-    remove_subscription(g.device, body["endpoint"])
+    body = read_body(ForgetSubscription, "Send the endpoint to forget.", "validation_failed")
+    remove_subscription(g.device, body.endpoint)
     db.session.commit()
     return "", 204
 

@@ -27,7 +27,8 @@ def audit(
         record_type = record_type or record.__tablename__
     if patient is None and isinstance(record, Patient):
         patient = record
-    if (record is not None and record.id is None) or (patient is not None and patient.id is None):
+    if any(row is not None and (row.id is None or row in db.session.new)
+           for row in (record, patient)):  # fmt: skip
         # The event refers to these rows by foreign key: write them first.
         db.session.flush()
     if record is not None:

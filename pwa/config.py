@@ -54,7 +54,16 @@ DEFAULTS: dict[str, Any] = {
     # A device token unused this long stops working; the phone keeps its data and signs in again.
     "DEVICE_IDLE_DAYS": 14,
     "SYNC_PAGE_SIZE": 500,
+    # Request bodies (pwa/input_limits.py): a sync's 500 records, a page's form (a check-in's
+    # 10,000-character notes, percent-encoded, fit), and signing in.
     "SYNC_MAX_BYTES": 2 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    "MAX_FORM_PARTS": 200,
+    "SIGN_IN_MAX_BYTES": 16 * 1024,
+    # Changes a phone sent that the server kept for an admin to review, at most this many
+    # unresolved per phone (the phone itself keeps every one, flagged for its person).
+    "SYNC_REVIEWS_PER_DEVICE": 200,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,21 +30,17 @@ MESSAGES = {
 }
 
 
+# The API's names for the HTTP errors it shares with the pages (DESIGN.md's contract).
+API_CODES = {400: "bad_request", 413: "payload_too_large"}
+
+
 def _snake(name: str) -> str:
     """Turn an HTTP status name ("Not Found") into an error code ("not_found")."""
     return "_".join(name.lower().replace("-", " ").split())
 
 
-def refuse_nul_bytes() -> None:
-    """Refuse input holding NUL: no person types it, and PostgreSQL cannot store it in text."""
-    for _, values in request.values.lists():
-        if any("\x00" in value for value in values):
-            abort(400)
-
-
 def init_app(app: Flask) -> None:
     """Render every HTTP error with the app's error page."""
-    app.before_request(refuse_nul_bytes)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
@@ -59,7 +55,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         if request.path.startswith("/api/"):
-            return api_error(_snake(error.name), error.description or error.name, code)
+            name = API_CODES.get(code) or _snake(error.name)
+            return api_error(name, error.description or error.name, code)
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         return render_template("error.html", title=title, message=message), code
 

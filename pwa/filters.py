@@ -11,7 +11,11 @@ from .models import NEEDS
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
+    """Return a moment in the practice's time zone; one at the edge of the calendar as it is."""
+    try:
+        return value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
+    except (OverflowError, ValueError):
+        return value
 
 
 def format_date(value: date | datetime | None) -> str:

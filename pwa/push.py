@@ -86,7 +86,7 @@ def read_subscription(body: dict[str, Any]) -> tuple[dict[str, str] | None, dict
     )  # fmt: skip
     if parts is None or not parts.hostname or not (parts.scheme == "https" or insecure_ok):
         errors["endpoint"] = ["Must be the push service's https URL."]
-    keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
+    keys: dict[str, Any] = body["keys"] if isinstance(body.get("keys"), dict) else {}
     p256dh, auth = _urlsafe_bytes(keys.get("p256dh")), _urlsafe_bytes(keys.get("auth"))
     if p256dh is None or len(p256dh) != 65 or p256dh[0] != 4:
         errors["keys.p256dh"] = ["Must be a base64url P-256 public key (65 bytes)."]
@@ -94,7 +94,7 @@ def read_subscription(body: dict[str, Any]) -> tuple[dict[str, str] | None, dict
         errors["keys.auth"] = ["Must be a base64url 16-byte secret."]
     if errors:
         return None, errors
-    return {"endpoint": endpoint, "p256dh": keys["p256dh"], "auth": keys["auth"]}, {}
+    return {"endpoint": str(endpoint), "p256dh": keys["p256dh"], "auth": keys["auth"]}, {}
 
 
 def save_subscription(device: Device, values: dict[str, str]) -> None:

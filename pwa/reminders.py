@@ -49,6 +49,7 @@ from .models import (
     User,
     utcnow,
 )
+from .scope import on_caseload_of
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,9 @@ def _follow_ups_due(now: datetime, users: set[uuid.UUID]) -> Found:
             FollowUp.done_at.is_(None),
             FollowUp.due_at < end_of_today,
             FollowUp.assigned_to_id.in_(users),
-            Patient.status == "active",
+            # Only patients the worker holds now (pwa/scope.py): what the count is about, they
+            # can open. Reassigning a patient moves their open follow-ups with them.
+            on_caseload_of(FollowUp.assigned_to_id),
         )
     )
     by_worker: dict[uuid.UUID, list[tuple[uuid.UUID, datetime]]] = defaultdict(list)
@@ -161,11 +164,11 @@ def _follow_ups_due(now: datetime, users: set[uuid.UUID]) -> Found:
         today = sum(1 for _, due_at in due if due_at >= start_of_today)
         overdue = len(due) - today
         # Announced when any of them is new; the count is all of them, as the caseload shows.
-        yield (
-            worker_id,
-            [f"follow-up:{i}" for i, _ in due],
-            lambda claimed, t=today, o=overdue: _follow_ups_wording(t, o),
-        )
+
+        def word(claimed: set[str], t: int = today, o: int = overdue) -> Wording:
+            return _follow_ups_wording(t, o)
+
+        yield worker_id, [f"follow-up:{i}" for i, _ in due], word
 
 
 def _follow_ups_wording(today: int, overdue: int) -> Wording:
@@ -209,11 +212,11 @@ def _check_ins_to_look_at(now: datetime, users: set[uuid.UUID]) -> Found:
             # A correction of a check-in is the same news: claimed under the original's id.
             by_worker[worker_id][f"check-in:{amends_id or check_in_id}"] = patient_id
     for worker_id, patients_by_key in by_worker.items():
-        yield (
-            worker_id,
-            list(patients_by_key),
-            lambda claimed, p=patients_by_key: _check_ins_wording({p[key] for key in claimed}),
-        )
+
+        def word(claimed: set[str], p: dict[str, uuid.UUID] = patients_by_key) -> Wording:
+            return _check_ins_wording({p[key] for key in claimed})
+
+        yield worker_id, list(patients_by_key), word
 
 
 def _check_ins_wording(patient_ids: set[uuid.UUID]) -> Wording:
@@ -246,8 +249,7 @@ def _self_check_ins_due(now: datetime, users: set[uuid.UUID]) -> Found:
             Patient.status == "active",
             Patient.user_id.in_(users),
         )
-    )
-    rows = rows.all()
+    ).all()
     # Each patient's latest own check-in, in one query: is it on or after the due day?
     latest = dict(db.session.execute(
         select(CheckIn.patient_id, func.max(CheckIn.received_at))
@@ -261,7 +263,7 @@ def _self_check_ins_due(now: datetime, users: set[uuid.UUID]) -> Found:
     by_patient: dict[uuid.UUID, list[str]] = defaultdict(list)
     for follow_up_id, patient_id, due_at, user_id in rows:
         checked_in = latest.get(patient_id)
-        if checked_in is None or checked_in < _start_of_day(due_at):
+        if user_id is not None and (checked_in is None or checked_in < _start_of_day(due_at)):
             by_patient[user_id].append(f"self-check-in:{follow_up_id}")
     for user_id, keys in by_patient.items():
         yield user_id, keys, lambda claimed: Wording(
@@ -301,10 +303,9 @@ def _make_notice(
                      if key.startswith(("follow-up:", "self-check-in:"))]  # fmt: skip
     if follow_up_ids:
         # Not a change the phones need (no version or seq): only when it was announced.
+        table = FollowUp.__table__
         db.session.execute(
-            update(FollowUp.__table__)
-            .where(FollowUp.__table__.c.id.in_(follow_up_ids))
-            .values(notified_at=now)
+            update(table).where(table.c.id.in_(follow_up_ids)).values(notified_at=now)  # type: ignore[arg-type]
         )
     db.session.add_all(
         PushDelivery(
@@ -348,7 +349,7 @@ def deliver(now: datetime) -> Counter[str]:
     unanswered_hosts: set[str] = set()
     for delivery_id in leased:
         delivery = db.session.get(PushDelivery, delivery_id)
-        if delivery.claim != claim:  # this run overran its lease and another run took it
+        if delivery is None or delivery.claim != claim:  # overran its lease; another run took it
             continue
         if utcnow() >= lease_ends - timedelta(minutes=1):
             outcome = _let_go(delivery, now)  # out of time: the next run takes the rest
@@ -360,7 +361,7 @@ def deliver(now: datetime) -> Counter[str]:
 
 
 def _deliver_one(delivery: PushDelivery, now: datetime, unanswered_hosts: set[str]) -> str:
-    notice = db.session.get(PushNotice, delivery.notice_id)
+    notice = db.session.get_one(PushNotice, delivery.notice_id)
     subscription = db.session.scalar(
         select(PushSubscription)
         .join(Device, Device.id == PushSubscription.device_id)
@@ -380,7 +381,7 @@ def _deliver_one(delivery: PushDelivery, now: datetime, unanswered_hosts: set[st
     topic, urgency = notice.topic, notice.urgency
     db.session.commit()  # no transaction (on SQLite: no write lock) while the push is in flight
     result = push.post(keys, payload, topic=topic, urgency=urgency, ttl=ttl)
-    delivery = db.session.get(PushDelivery, delivery_id)
+    delivery = db.session.get_one(PushDelivery, delivery_id)
     subscription = db.session.get(PushSubscription, subscription_id)
     if subscription is not None:
         push.record(subscription, result)

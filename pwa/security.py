@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 from flask_talisman import Talisman
 
 talisman = Talisman()
@@ -23,8 +23,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+def forbid_storing(response: Response) -> Response:
+    """Keep pages and API answers (patient data, behind sign-in) out of every cache.
+
+    Responses that say how they may be cached keep it: static files, the service worker and the
+    data-free app shell.
+    """
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Attach the headers, following the app's own cookie and HTTPS settings."""
+    app.after_request(forbid_storing)
     talisman.init_app(
         app,
         # TLS usually ends at a proxy in front of the app, which should redirect; set

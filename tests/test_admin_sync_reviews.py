@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
 from flask.testing import FlaskClient
 
 from pwa.extensions import db
@@ -53,3 +57,47 @@ def test_an_unknown_review_is_not_found(client: FlaskClient, admin: User) -> Non
     sign_in(client, admin)
     assert client.get("/admin/sync-reviews/999").status_code == 404
     assert client.post("/admin/sync-reviews/999/resolve").status_code == 404
+
+
+def test_a_phone_can_leave_only_so_many_changes_to_review(
+    app: Flask, client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    app.config["SYNC_REVIEWS_PER_DEVICE"] = 3
+    token = enrol(client, worker)
+    change = check_in_change(patient)
+    sync(client, token, [change])
+    variants = [change | {"data": change["data"] | {"notes": f"Version {n}"}} for n in range(5)]
+    results = sync(client, token, variants)["results"]
+    assert [r["status"] for r in results] == ["conflict"] * 5  # the phone keeps every one
+    assert db.session.scalar(db.select(db.func.count(SyncReview.id))) == 3
+    review = db.session.scalar(db.select(SyncReview).limit(1))
+    review.resolved_at = review.received_at
+    db.session.commit()
+    sync(client, token, variants)
+    assert db.session.scalar(db.select(db.func.count(SyncReview.id))) == 4
+
+
+def test_the_list_is_paged_oldest_first(client: FlaskClient, admin: User, worker: User) -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    db.session.add_all(
+        SyncReview(reason="conflict", record_type="checkin", record_id=str(uuid.uuid4()),
+                   data={"notes": f"n{i}"}, content_hash=f"{i:064d}", user_id=worker.id,
+                   received_at=start + timedelta(minutes=i))
+        for i in range(120)
+    )  # fmt: skip
+    db.session.commit()
+    sign_in(client, admin)
+
+    def rows(query: str) -> int:
+        return (
+            client.get(f"/admin/sync-reviews{query}")
+            .get_data(as_text=True)
+            .count('class="nhsuk-table__cell"><a href')
+        )
+
+    assert rows("") == 50
+    first = client.get("/admin/sync-reviews").get_data(as_text=True)
+    assert "page 1 of 3" in first and "Next page" in first and "Previous page" not in first
+    assert rows("?page=3") == 20
+    assert rows("?page=999") == 20  # past the end: the last page
+    assert rows("?page=abc") == 50

@@ -81,8 +81,12 @@ def test_a_device_keeps_one_subscription_and_can_drop_it(client: FlaskClient, wo
             "keys.p256dh",
         ),
         ({"keys": {"p256dh": "not base64!", "auth": b64url(b"1" * 16)}}, "keys.p256dh"),
-        ({"keys": {"auth": b64url(b"1" * 15)}}, "keys.auth"),
-        ({"keys": None}, "keys.auth"),
+        ({"keys": {"auth": b64url(b"1" * 15)}}, "keys.p256dh"),  # missing: said first
+        (
+            {"keys": {"p256dh": b64url(b"\x04" + b"0" * 64), "auth": b64url(b"1" * 15)}},
+            "keys.auth",
+        ),
+        ({"keys": None}, "keys"),
     ],
 )
 def test_an_unusable_subscription_is_refused_with_the_field_named(

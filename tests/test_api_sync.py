@@ -246,9 +246,12 @@ def test_a_bad_record_is_rejected_with_reasons_and_the_good_one_still_applies(
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"measures": {"ucla3": {"companionship": 2, "left_out": 3}}}, "scores"),
-        ({"measures": {"ucla3": {"companionship": True, "left_out": 3, "isolated": 1}}}, "scores"),
-        ({"measures": {}}, "scores"),
+        ({"measures": {"ucla3": {"companionship": 2, "left_out": 3}}}, "measures"),
+        (
+            {"measures": {"ucla3": {"companionship": True, "left_out": 3, "isolated": 1}}},
+            "measures",
+        ),
+        ({"measures": {}}, "measures"),
         ({"captured_at": "2026-11-20T10:30:00"}, "captured_at"),  # no offset
         ({"captured_at": "yesterday"}, "captured_at"),
         ({"captured_at": "2099-01-01T00:00:00Z"}, "captured_at"),
@@ -305,8 +308,11 @@ def test_another_workers_patient_cannot_be_written_or_detected(
 ) -> None:
     result = sync(client, token, [check_in_change(others_patient)])["results"][0]
     assert (result["status"], result["code"]) == ("rejected", "unknown_patient")
+    # Judged by the record that has the id: nothing of it comes back, nothing is kept.
     edit = patient_change(str(others_patient.id), base=1)
-    assert sync(client, token, [edit])["results"][0]["code"] == "unknown_patient"
+    body = sync(client, token, [edit])
+    assert body["results"][0]["code"] == "out_of_scope"
+    assert str(others_patient.id) not in {c["id"] for c in body["changes"]}
     assert count(CheckIn) == 0 and count(SyncReview) == 0
     db.session.expire_all()
     assert others_patient.given_name == "Dev"
@@ -451,8 +457,8 @@ def test_request_level_errors_use_the_contract_shape(client: FlaskClient, token:
         (post(data="{", headers={"Content-Type": "application/json"}), 400, "invalid_json"),
         (post(json=[]), 400, "invalid_json"),
         (post(json={"changes": {}}), 422, "invalid_request"),
-        (post(json={"cursor": "rubbish"}), 422, "invalid_cursor"),
-        (post(json={"cursor": 5}), 422, "invalid_cursor"),
+        (post(json={"cursor": "rubbish"}), 400, "invalid_cursor"),
+        (post(json={"cursor": 5}), 422, "invalid_request"),
         (post(json={"changes": [{}] * 501}), 413, "too_many_changes"),
         (post(json={"changes": [{"data": "x" * (2 * 1024 * 1024)}]}), 413, "payload_too_large"),
         (client.post("/api/v1/sync", json={}), 401, "invalid_token"),

@@ -225,3 +225,52 @@ def test_an_open_page_never_blocks_a_newer_version_of_the_app_upgrading_the_data
         request.onerror = () => resolve(request.error.name);
     })""")
     assert outcome == "upgraded"
+
+
+def test_a_cursor_the_server_no_longer_takes_starts_the_pull_again(
+    live_server: str, page: Any
+) -> None:
+    signed_in(page, live_server)
+    record_id = str(uuid.uuid4())
+    save_check_in(page, record_id, amaras_patient())
+    # An unsigned cursor, as an older release of the server gave out.
+    page.evaluate(f"async () => {{ const s = {STORE}; await s.setMeta('cursor', 'djI6NTowOg'); }}")
+    assert sync(page) == {"ok": True, "pending": 0, "attention": 0}
+    assert stored(record_id) == 1
+    cursor = page.evaluate(
+        f"async () => {{ const s = {STORE}; return await s.getMeta('cursor'); }}"
+    )
+    assert cursor and cursor != "djI6NTowOg"
+    held = page.evaluate(
+        f"async () => {{ const s = {STORE}; return (await s.recordsOfType('patient')).length; }}"
+    )
+    assert held == 6  # her whole caseload, pulled again from the start
+
+
+def test_a_patient_who_leaves_takes_every_record_of_theirs_off_the_phone(
+    live_server: str, page: Any
+) -> None:
+    signed_in(page, live_server)
+    patient_id = amaras_patient()
+    # A record of theirs the server could not name as deleted (changed after they left, or
+    # made before this release recorded when each record was created).
+    page.evaluate(
+        f"""async (patient) => {{
+            const s = {STORE};
+            await (await s.openStore()).put("records", {{id: crypto.randomUUID(),
+                type: "followup", version: 3, status: "sent",
+                data: {{patient_id: patient, due_at: "2026-12-01T09:00:00+00:00", kind: "call"}}}});
+        }}""",
+        patient_id,
+    )
+    held = f"async (p) => {{ const s = {STORE}; return (await s.recordsForPatient(p)).length; }}"
+    assert page.evaluate(held, patient_id) > 0
+    patient = db.session.get(Patient, uuid.UUID(patient_id))
+    patient.link_worker_id = db.session.scalar(
+        db.select(Patient.link_worker_id).where(Patient.link_worker_id != patient.link_worker_id)
+    )
+    db.session.commit()
+    assert sync(page)["ok"]
+    assert page.evaluate(held, patient_id) == 0
+    gone = f"async (p) => {{ const s = {STORE}; return (await s.getRecord(p)) === undefined; }}"
+    assert page.evaluate(gone, patient_id)

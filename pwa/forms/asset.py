@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from ..models import ASSET_CATEGORIES
+from .base import PageForm
 from .fields import choice_list, strip_whitespace
 
 
-class AssetForm(FlaskForm):
+class AssetForm(PageForm):
     name = StringField(
         "Name",
         filters=[strip_whitespace],

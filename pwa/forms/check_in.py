@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..measures import MEASURES, Measure
 from ..models import NEEDS
+from .base import PageForm
 from .fields import CheckboxListField, choice_list
 
 
@@ -24,7 +24,7 @@ def _answer_field(measure: Measure, question: str) -> RadioField:
     return RadioField(question, choices=choice_list(choices), coerce=int, validators=[Optional()])
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(PageForm):
     # The check-in's id, made when the form is shown: posting it twice (a double tap, or again
     # after a lost answer) saves it once, and the phone's offline form reuses it from the draft.
     record_id = HiddenField()

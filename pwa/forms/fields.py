@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from wtforms import Field, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.validators import ValidationError
 
 
@@ -60,7 +60,7 @@ class CheckboxListField(SelectMultipleField):
     """Several choices ticked from a list, rendered as NHS.UK checkboxes."""
 
     def pre_validate(self, form: Any) -> None:
-        allowed = {choice.value for choice in self.choices or []}
+        allowed = {choice.value for choice in self.choices or []}  # type: ignore[union-attr]
         for value in self.data or []:
             if str(value) not in allowed:
                 raise ValidationError(f"{value!r} is not one of the choices")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..casework import rules
 from ..models import FOLLOW_UP_KINDS
+from .base import PageForm
 from .fields import MemorableDateField, choice_list
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(PageForm):
     due_date = MemorableDateField("Date", validators=[InputRequired("Enter the date it is due")])
     due_time = TimeField(
         "Time (optional)", validators=[Optional()], default=time(9, 0), format="%H:%M"
@@ -27,7 +28,10 @@ class FollowUpForm(FlaskForm):
     def validate_due_date(self, field: MemorableDateField) -> None:
         if field.data and field.data < date.today():
             raise ValidationError("Date must be today or in the future")
+        # The rule a phone's follow-ups meet too (pwa/casework/rules.py).
+        if field.data and field.data > date.today() + rules.FOLLOW_UP_WINDOW:
+            raise ValidationError("Date must be within ten years of today")
 
 
-class FollowUpDoneForm(FlaskForm):
+class FollowUpDoneForm(PageForm):
     """A button: the CSRF token is the whole form."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..models import REFERRAL_STATUSES
+from .base import PageForm
 from .fields import choice_list
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(PageForm):
     patient_id = SelectField(
         "Patient", choices=[], validators=[InputRequired("Select the patient to refer")]
     )
@@ -25,7 +25,7 @@ class ReferralForm(FlaskForm):
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
 
 
-class ReferralStatusForm(FlaskForm):
+class ReferralStatusForm(PageForm):
     status = SelectField(
         "Status",
         choices=choice_list(REFERRAL_STATUSES.items()),

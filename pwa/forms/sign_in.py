@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from .base import PageForm
 
-class SignInForm(FlaskForm):
+
+class SignInForm(PageForm):
     username = StringField(
         "Username", validators=[InputRequired("Enter your username"), Length(max=80)]
     )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from ..models import ROLE_NAMES
 from ..passwords import MIN_PASSWORD_LENGTH
+from .base import PageForm
 from .fields import choice_list, strip_whitespace
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     display_name = StringField(
         "Full name",
         filters=[strip_whitespace],
@@ -42,5 +42,5 @@ class UserForm(FlaskForm):
     )
 
 
-class UserActiveForm(FlaskForm):
+class UserActiveForm(PageForm):
     """A button: the CSRF token is the whole form."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import Synced
 
 ASSET_CATEGORIES = {
@@ -26,7 +24,7 @@ ASSET_CATEGORIES = {
 }
 
 
-class CommunityAsset(Synced, db.Model):
+class CommunityAsset(Synced, Model):
     __tablename__ = "community_assets"
 
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -42,17 +40,3 @@ class CommunityAsset(Synced, db.Model):
     @property
     def category_name(self) -> str:
         return ASSET_CATEGORIES.get(self.category, self.category)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record's sync `data`, as DESIGN.md names the fields."""
-        return {
-            "name": self.name,
-            "category": self.category,
-            "description": self.description,
-            "contact": self.contact,
-            "address": self.address,
-            "postcode": self.postcode,
-            "opening_times": self.opening_times,
-            "url": self.url,
-            "active": self.active,
-        }

@@ -59,10 +59,15 @@ def _seed_change_counter(target: Table, connection: Connection, **kw: Any) -> No
 class Synced:
     """Columns of a record the phone can create offline and the sync feed carries."""
 
+    __tablename__: str
+
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     # Incremented by SQLAlchemy on every UPDATE, which also checks it (optimistic concurrency).
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    # The change sequence number the record was created at: when a patient leaves a caseload,
+    # the feed names as deleted only the records that existed then (pwa/sync/feed.py).
+    created_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
@@ -70,7 +75,7 @@ class Synced:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
     def scope_changes(self) -> tuple[uuid.UUID | None, uuid.UUID | None]:
         """Return whose caseload this record was in before this flush and is in after it.
@@ -113,8 +118,10 @@ def _stamp_change_sequence(session: Session, flush_context: Any, instances: Any)
     numbers = iter(next_sequence_numbers(session, len(changed) + len(exits)))
     for obj, before, after in moves:
         obj.seq = next(numbers)
+        if obj in session.new:
+            obj.created_seq = obj.seq
         if after and before != after:
-            obj.scope_seq = obj.seq  # type: ignore[attr-defined] - only patients move
+            obj.scope_seq = obj.seq  # type: ignore[attr-defined]  # only patients move
     if exits:
         from .sync import ScopeExit  # imported late: sync's models import this module
 

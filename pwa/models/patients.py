@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..nhs_number import format_nhs_number
 from .base import Synced, UTCDateTime
 
@@ -33,7 +33,7 @@ NEEDS = {
 PATIENT_STATUSES = ("active", "discharged")
 
 
-class Patient(Synced, db.Model):
+class Patient(Synced, Model):
     __tablename__ = "patients"
 
     given_name: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -95,19 +95,3 @@ class Patient(Synced, db.Model):
     @property
     def need_names(self) -> list[str]:
         return [NEEDS.get(code, code) for code in self.needs]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record's sync `data`, as DESIGN.md names the fields."""
-        return {
-            "given_name": self.given_name,
-            "family_name": self.family_name,
-            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
-            "nhs_number": self.nhs_number,
-            "phone": self.phone,
-            "postcode": self.postcode,
-            "link_worker_id": str(self.link_worker_id),
-            "status": self.status,
-            "needs": list(self.needs),
-            "referral_reason": self.referral_reason,
-            "consent_to_contact": self.consent_to_contact,
-        }

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utcnow
 
 _ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite auto-increments INTEGER keys only
@@ -19,7 +19,7 @@ NOTICE_KINDS = ("follow_ups", "check_ins", "self_check_in")
 DELIVERY_STATUSES = ("pending", "sent", "gone", "refused", "expired", "unsubscribed")
 
 
-class PushSubscription(db.Model):
+class PushSubscription(Model):
     __tablename__ = "push_subscriptions"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -34,7 +34,7 @@ class PushSubscription(db.Model):
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class PushNotice(db.Model):
+class PushNotice(Model):
     """One notification for one person, worded with no patient detail (pwa/reminders.py).
 
     It is made in the same transaction that claims what it is about (PushClaim), so the same
@@ -57,7 +57,7 @@ class PushNotice(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
-class PushClaim(db.Model):
+class PushClaim(Model):
     """What a notice announced (`follow-up:<id>`, `check-in:<id>`, `self-check-in:<id>`).
 
     The key is the primary key and is inserted with ON CONFLICT DO NOTHING: whichever run
@@ -71,7 +71,7 @@ class PushClaim(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class PushDelivery(db.Model):
+class PushDelivery(Model):
     """One notice to one of its person's devices, and every attempt at it.
 
     A run leases the pending rows it will send (`claimed_until`) in one UPDATE, so two runs at

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import Synced, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ REFERRAL_STATUSES = {
 }
 
 
-class CheckIn(Synced, db.Model):
+class CheckIn(Synced, Model):
     """A wellbeing check-in. Immutable once stored: a correction is a new one that `amends` it."""
 
     __tablename__ = "check_ins"
@@ -58,24 +58,14 @@ class CheckIn(Synced, db.Model):
     @property
     def captured_at_local(self) -> datetime:
         """Return when the check-in was captured, in the time zone the phone was in."""
-        offset = timezone(timedelta(minutes=self.captured_utc_offset))
-        return self.captured_at.astimezone(offset)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record's sync `data`, as DESIGN.md names the fields."""
-        return {
-            "patient_id": str(self.patient_id),
-            "captured_at": self.captured_at_local.isoformat(),
-            "source": self.source,
-            "measures": self.measures,
-            "scores": self.scores,
-            "needs": list(self.needs),
-            "notes": self.notes,
-            "amends": str(self.amends_id) if self.amends_id else None,
-        }
+        try:
+            offset = timezone(timedelta(minutes=self.captured_utc_offset))
+            return self.captured_at.astimezone(offset)
+        except (ValueError, OverflowError):  # an offset or instant no clock gives: show it in UTC
+            return self.captured_at
 
 
-class FollowUp(Synced, db.Model):
+class FollowUp(Synced, Model):
     __tablename__ = "follow_ups"
 
     patient_id: Mapped[uuid.UUID] = mapped_column(
@@ -95,25 +85,14 @@ class FollowUp(Synced, db.Model):
 
     @property
     def kind_name(self) -> str:
-        return FOLLOW_UP_KINDS[self.kind]
+        return FOLLOW_UP_KINDS.get(self.kind, self.kind)
 
     @property
     def is_overdue(self) -> bool:
         return self.done_at is None and self.due_at < datetime.now(UTC)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record's sync `data`, as DESIGN.md names the fields."""
-        return {
-            "patient_id": str(self.patient_id),
-            "due_at": self.due_at.isoformat(),
-            "kind": self.kind,
-            "note": self.note,
-            "assigned_to": str(self.assigned_to_id),
-            "done_at": self.done_at.isoformat() if self.done_at else None,
-        }
 
-
-class AssetReferral(Synced, db.Model):
+class AssetReferral(Synced, Model):
     __tablename__ = "asset_referrals"
 
     patient_id: Mapped[uuid.UUID] = mapped_column(
@@ -132,13 +111,4 @@ class AssetReferral(Synced, db.Model):
 
     @property
     def status_name(self) -> str:
-        return REFERRAL_STATUSES[self.status]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record's sync `data`, as DESIGN.md names the fields."""
-        return {
-            "patient_id": str(self.patient_id),
-            "asset_id": str(self.asset_id),
-            "status": self.status,
-            "note": self.note,
-        }
+        return REFERRAL_STATUSES.get(self.status, self.status)

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utcnow
 
 _ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite auto-increments INTEGER keys only
 
 
-class ScopeExit(db.Model):
+class ScopeExit(Model):
     """A patient left a link worker's caseload (reassigned or discharged) at change `seq`.
 
     The feed turns it into `deleted` entries so the phone purges the patient, and a later write
@@ -32,15 +32,19 @@ class ScopeExit(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class SyncReview(db.Model):
+class SyncReview(Model):
     """A phone's change the server did not apply (a conflict, or out of scope), kept to review."""
 
     __tablename__ = "sync_reviews"
-    # The same change resent many times is kept once.
-    __table_args__ = (UniqueConstraint("record_id", "content_hash"),)
+    # The same change resent many times is kept once; a phone's open ones are counted to bound
+    # how many it can leave (pwa/sync/apply.py).
+    __table_args__ = (
+        UniqueConstraint("record_id", "content_hash"),
+        Index("ix_sync_reviews_device_open", "device_id", "resolved_at"),
+    )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
-    reason: Mapped[str] = mapped_column(String(20), nullable=False)  # conflict | out_of_scope
+    reason: Mapped[str] = mapped_column(String(20), nullable=False)  # conflict, out_of_scope...
     record_type: Mapped[str] = mapped_column(String(20), nullable=False)
     record_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     base_version: Mapped[int | None] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utcnow
 
 ROLES = ("admin", "link_worker", "patient")
@@ -17,7 +17,7 @@ ROLE_NAMES = {"admin": "Practice admin", "link_worker": "Link worker", "patient"
 STAFF_ROLES = ("admin", "link_worker")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -41,10 +41,10 @@ class User(UserMixin, db.Model):
 
     @property
     def role_name(self) -> str:
-        return ROLE_NAMES[self.role]
+        return ROLE_NAMES.get(self.role, self.role)
 
 
-class Device(db.Model):
+class Device(Model):
     __tablename__ = "devices"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

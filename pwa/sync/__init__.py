@@ -1,7 +1,8 @@
 """Two-way sync between phones and the server: apply what the phone sent, then send what changed.
 
-`apply.py` stores one change exactly once; `feed.py` pages out the caller's changes by cursor;
-`records.py` reads each record type's fields. The HTTP side lives in `pwa/api.py`.
+`records.py` reads each change's shape (`shapes.py` holds the models), `apply.py` stores each
+exactly once through the casework rules and the trust boundary, and `feed.py` pages out the
+caller's changes by cursor, projected for their audience. The HTTP side lives in `pwa/api.py`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from ..audit import audit
 from ..extensions import db
 from ..models import AuditEvent, Device, User, utcnow
 from ..models.base import next_sequence_numbers
+from ..projections import feed_entry
+from ..scope import audience
 from .apply import Batch, apply_batch
-from .feed import BadCursor, Position, patients_sent, pull, record_entry
+from .feed import BadCursor, Position, patients_sent, pull
 from .records import RECORD_TYPES
-
-MAX_CHANGES = 500
+from .shapes import MAX_CHANGES
 
 __all__ = ["MAX_CHANGES", "BadCursor", "Position", "sync"]
 
@@ -28,7 +30,7 @@ def sync(
 ) -> dict[str, Any]:
     """Apply each change in its own transaction, then return a page of the caller's feed."""
     # One number per change, reserved at once: a new record takes its own from here.
-    numbers = next_sequence_numbers(db.session, len(changes)) if changes else range(0)
+    numbers = next_sequence_numbers(db.session(), len(changes)) if changes else range(0)
     batch = Batch(actor, device, iter(numbers))
     outcomes = apply_batch(changes, batch)
     device_id = device.id if device else None
@@ -42,7 +44,9 @@ def sync(
     if audits:  # one INSERT for the batch, in the batch's transaction
         db.session.execute(insert(AuditEvent), audits)
     db.session.commit()
-    conflicts = [record_entry(o.server_record) for o in outcomes if o.server_record is not None]
+    seen_by = audience(actor)
+    # apply_batch only ever gives back a record the caller may read (pwa.scope.may_read).
+    conflicts = [feed_entry(o.server_record, seen_by) for o in outcomes if o.server_record]
     entries, after, more = pull(actor, cursor, page_size)
     if actor.is_staff:
         for patient_id in patients_sent(conflicts + entries):
@@ -52,12 +56,12 @@ def sync(
                 record_id=str(patient_id),
                 patient_id=patient_id,
                 user_id=actor.id,
-                device_id=device.id if device else None,
+                device_id=device_id,
             )
         db.session.commit()
     return {
         "results": [o.to_dict() for o in outcomes],
         "changes": conflicts + entries,
         "cursor": after.encode(),
-        "more": more,
+        "more": bool(more),
     }

@@ -1,4 +1,13 @@
-"""Apply the changes a phone sent, each exactly once; a bad one never blocks the rest."""
+"""Apply the changes a phone sent, each exactly once; a bad one never blocks the rest.
+
+A change is judged in three steps, and only the last writes:
+1. its shape (`records.read_change`), before anything touches the database;
+2. a new record: the patient it names, through the casework rules and the trust boundary;
+3. a record that exists (an update, or a new id that is already taken): the record as stored,
+   never what the phone says of it. Whoever may not read it hears `out_of_scope` and nothing of
+   it; a resend of what is already there is a `duplicate`; a stale version, or other content
+   for a check-in, is a `conflict` that carries the server's copy (the caller may read it).
+"""
 
 from __future__ import annotations
 
@@ -9,23 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import scope
 from ..database import dialect_insert
 from ..extensions import db
-from ..models import (
-    CheckIn,
-    CommunityAsset,
-    Device,
-    Patient,
-    ScopeExit,
-    Synced,
-    SyncReview,
-    User,
-    utcnow,
-)
-from . import fields as f
-from .records import RECORD_TYPES, RecordType, Rejected
+from ..models import Device, Patient, Synced, SyncReview, User, utcnow
+from ..scope import Refused
+from .records import Sent, read_change, shown_id
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Outcome:
     version: int | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
     code: str | None = None
+    # Only ever a record the caller may read: the reply projects it for their audience.
     server_record: Synced | None = None
     # What to audit once the batch commits: "<type>.create" or "<type>.update", and whose record.
     audit_action: str | None = None
@@ -78,237 +80,73 @@ class _New:
     """A checked new record, waiting for its type's one multi-row INSERT."""
 
     position: int
-    kind: RecordType
-    record_id: uuid.UUID
-    values: dict[str, Any]
-    change: dict[str, Any]
+    sent: Sent
     row: dict[str, Any]
 
 
 def apply_batch(changes: list[Any], batch: Batch) -> list[Outcome]:
-    """Validate, scope-check and store each change; a bad one never blocks the good ones.
+    """Check and store each change; a bad one never blocks the good ones.
 
     Checks only read. A run of new records of one type goes in as one multi-row INSERT ... ON
-    CONFLICT DO NOTHING (atomic by itself; a row that was already there is then settled as a
-    duplicate or conflict), and a change that may write more than once (an update, a conflict
-    kept for review) runs in a SAVEPOINT. The caller commits the batch once. If that commit
-    never happens, the phone sends the batch again and each change comes back `applied` or
+    CONFLICT DO NOTHING (atomic by itself; a row that was already there is then judged as a
+    record that exists), and a change that may write more than once (an update, a conflict kept
+    for review) runs in a SAVEPOINT. The caller commits the batch once. If that commit never
+    happens, the phone sends the batch again and each change comes back `applied` or
     `duplicate`: nothing lost, nothing doubled.
     """
     outcomes: list[Outcome | None] = [None] * len(changes)
     waiting: list[_New] = []
-    for position, change in enumerate(changes):
-        if waiting and not _may_wait_with(change, waiting):
-            _insert_waiting(waiting, outcomes, batch)  # what this change is checked against
-            waiting = []
+    for position, raw in enumerate(changes):
         try:
-            kind, record_id, base_version, values = _checked(change, batch)
-        except Rejected as refusal:
-            if refusal.code == "out_of_scope":
-                _keep_for_review("out_of_scope", change, batch.actor, batch.device)
-            outcomes[position] = Outcome(_shown_id(change), "rejected", errors=refusal.errors,
+            sent = read_change(raw)
+        except Refused as refusal:
+            outcomes[position] = Outcome(shown_id(raw), "rejected", errors=refusal.errors,
                                          code=refusal.code)  # fmt: skip
             continue
-        if base_version is None:
-            row = _new_row(kind, record_id, values, batch)
-            waiting.append(_New(position, kind, record_id, values, change, row))
-        else:
-            outcomes[position] = _settle(kind, record_id, base_version, values, batch, change)
+        if waiting and not _may_wait_with(sent, waiting):
+            _insert_waiting(waiting, outcomes, batch)  # what this change is checked against
+            waiting = []
+        if sent.base_version is not None:
+            outcomes[position] = _settle(sent, batch)
+            continue
+        try:
+            waiting.append(_New(position, sent, _new_row(sent, batch)))
+        except Refused as refusal:
+            # A resend of what this phone already stored (its answer lost, the patient gone
+            # since) is still a duplicate: nothing to review, nothing learned.
+            outcomes[position] = _resent(sent, batch) or _refused(sent, refusal, batch)
     if waiting:
         _insert_waiting(waiting, outcomes, batch)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _shown_id(change: Any) -> str | None:
-    shown = change.get("id") if isinstance(change, dict) else None
-    return shown if isinstance(shown, str) else None
-
-
-def _may_wait_with(change: Any, waiting: list[_New]) -> bool:
+def _may_wait_with(sent: Sent, waiting: list[_New]) -> bool:
     """Whether a change can be checked before the waiting new records are in the database.
 
     Only another new record of the same type, with another id, that amends nothing: anything
     else (a check-in for a patient created just before it, say) may depend on them.
     """
-    if not isinstance(change, dict) or change.get("base_version") is not None:
+    if sent.base_version is not None or sent.kind is not waiting[0].sent.kind:
         return False
-    if RECORD_TYPES.get(change.get("type")) is not waiting[0].kind:  # type: ignore[arg-type]
+    if sent.values.get("amends_id") is not None:
         return False
-    data = change.get("data")
-    if isinstance(data, dict) and data.get("amends") is not None:
-        return False
-    return all(str(new.record_id) != change.get("id") for new in waiting)
+    return all(new.sent.id != sent.id for new in waiting)
 
 
-def _patient_of(kind: RecordType, record_id: uuid.UUID, values: dict[str, Any]) -> uuid.UUID:
-    """Return the patient a record belongs to (a patient record is its own)."""
-    return record_id if kind.name == "patient" else values["patient_id"]
-
-
-def _settle(
-    kind: RecordType,
-    record_id: uuid.UUID,
-    base_version: int | None,
-    values: dict[str, Any],
-    batch: Batch,
-    change: dict[str, Any],
-) -> Outcome:
-    """Settle a change to a record that is already there, in its own SAVEPOINT."""
-    savepoint = db.session.begin_nested()
-    try:
-        outcome = _compare_or_update(kind, record_id, base_version, values, batch, change)
-        savepoint.commit()
-        return outcome
-    except StaleDataError:
-        # Another writer changed the record between our read and our write: a conflict.
-        savepoint.rollback()
-        current = db.session.get(kind.model, record_id, populate_existing=True)
-        _keep_for_review("conflict", change, batch.actor, batch.device)
-        return Outcome(str(record_id), "conflict", version=current.version if current else None,
-                       code="stale_version", server_record=current)  # fmt: skip
-    except Rejected as refusal:
-        savepoint.rollback()
-        return Outcome(str(record_id), "rejected", errors=refusal.errors, code=refusal.code)
-
-
-def _checked(change: Any, batch: Batch) -> tuple[RecordType, uuid.UUID, int | None, dict[str, Any]]:
-    """Read and scope-check a change without writing anything; raise Rejected if it is bad."""
-    if not isinstance(change, dict):
-        raise Rejected("invalid_change", {"change": ["Each change must be an object."]})
-    record_id = _read_envelope(change, "id", f.record_id)
-    kind = RECORD_TYPES.get(change.get("type"))  # type: ignore[arg-type]
-    if kind is None:
-        raise Rejected("unknown_type", {"type": [f"Must be one of: {', '.join(RECORD_TYPES)}."]})
-    base_version = _read_envelope(change, "base_version", _version)
-    data = change.get("data")
-    if not isinstance(data, dict):
-        raise Rejected("validation_failed", {"data": ["Must be an object."]})
-    values = kind.read(data, batch.actor)
-    _check_scope(kind, record_id, values, batch)
-    return kind, record_id, base_version, values
-
-
-def _read_envelope(change: dict[str, Any], key: str, reader: Any) -> Any:
-    try:
-        return reader(change.get(key))
-    except f.Invalid as problem:
-        raise Rejected(f"invalid_{key}", {key: [str(problem)]}) from None
-
-
-def _version(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise f.Invalid("Must be null or the record's version number.")
-    return value
-
-
-def _check_scope(
-    kind: RecordType, record_id: uuid.UUID, values: dict[str, Any], batch: Batch
-) -> None:
-    """Refuse a change to anything outside the caller's caseload (or own record)."""
-    actor = batch.actor
-    if actor.role == "patient":
-        own = db.session.scalar(db.select(Patient.id).where(Patient.user_id == actor.id))
-        if kind.name != "checkin" or values["patient_id"] != own:
-            raise Rejected("forbidden", {"type": ["You can only send your own check-ins."]})
-        return
-    named = values.get("link_worker_id") or values.get("assigned_to_id")
-    if actor.role == "admin" and named is not None:
-        worker = db.session.get(User, named)
-        if worker is None or worker.role != "link_worker" or not worker.active:
-            key = "link_worker_id" if "link_worker_id" in values else "assigned_to"
-            raise Rejected("validation_failed", {key: ["Must be an active link worker."]})
-    if kind.name == "patient":
-        existing = batch.patient(record_id)
-        if existing is not None:
-            _check_patient(existing, actor, "id")
-        return
-    patient = batch.patient(values["patient_id"])
-    if patient is None:
-        raise Rejected("unknown_patient", {"patient_id": ["No such patient."]})
-    _check_patient(patient, actor, "patient_id")
-    if kind.name == "referral" and db.session.get(CommunityAsset, values["asset_id"]) is None:
-        raise Rejected("validation_failed", {"asset_id": ["No such community asset."]})
-    amends = values.get("amends_id")
-    if amends is not None:
-        amended = db.session.get(CheckIn, amends)
-        if amended is None or amended.patient_id != patient.id:
-            raise Rejected(
-                "validation_failed", {"amends": ["Must be a check-in of the same patient."]}
-            )
-
-
-def _check_patient(patient: Patient, actor: User, field_name: str) -> None:
-    if actor.role == "admin":
-        return
-    if patient.link_worker_id == actor.id and patient.status == "active":
-        return
-    left = db.session.scalar(
-        db.select(ScopeExit.id)
-        .where(ScopeExit.user_id == actor.id, ScopeExit.patient_id == patient.id)
-        .limit(1)
-    )
-    if left is not None:
-        raise Rejected(
-            "out_of_scope",
-            {
-                field_name: [
-                    "This patient is no longer on your caseload. An admin will review this change."
-                ]
-            },
-        )
-    # Never on their caseload: say no more than for a patient who does not exist.
-    raise Rejected("unknown_patient", {field_name: ["No such patient."]})
-
-
-def _compare_or_update(
-    kind: RecordType,
-    record_id: uuid.UUID,
-    base_version: int | None,
-    values: dict[str, Any],
-    batch: Batch,
-    change: dict[str, Any],
-) -> Outcome:
-    """Settle a change whose record is already there: a duplicate, a conflict or an update."""
-    patient_id = _patient_of(kind, record_id, values)
-    existing = db.session.get(kind.model, record_id, with_for_update=True, populate_existing=True)
-    if existing is None:
-        raise Rejected("unknown_record",
-                       {"base_version": ["The server has no such record to update."]})  # fmt: skip
-    if all(getattr(existing, name) == value for name, value in values.items()):
-        return Outcome(str(record_id), "duplicate", version=existing.version)
-    if kind.immutable or base_version != existing.version:
-        _keep_for_review("conflict", change, batch.actor, batch.device)
-        return Outcome(str(record_id), "conflict", version=existing.version,
-                       code="content_differs" if kind.immutable else "stale_version",
-                       server_record=existing)  # fmt: skip
-    for name, value in values.items():
-        setattr(existing, name, value)
-    db.session.flush()  # raises StaleDataError if another writer changed it since we read it
-    return Outcome(str(record_id), "applied", version=existing.version,
-                   audit_action=f"{kind.name}.update", patient_id=patient_id)  # fmt: skip
-
-
-def _new_row(kind: RecordType, record_id: uuid.UUID, values: dict[str, Any],
-             batch: Batch) -> dict[str, Any]:  # fmt: skip
+def _new_row(sent: Sent, batch: Batch) -> dict[str, Any]:
     """Return the row a new record is inserted as, with its change sequence number."""
+    patient = None if sent.kind.name == "patient" else batch.patient(sent.patient_id)
+    row = sent.kind.new_row(batch.actor, patient, sent.id, sent.values, batch.device)
     seq = next(batch.numbers)
-    row = {**values, "id": record_id, "version": 1, "seq": seq}
-    if kind.name == "patient":
-        row["scope_seq"] = seq
-    if kind.name == "checkin":
-        row |= {"author_id": batch.actor.id, "received_at": utcnow(),
-                "source": "self" if batch.actor.role == "patient" else "link_worker",
-                "device_id": batch.device.id if batch.device else None}  # fmt: skip
-    if kind.name == "referral":
-        row["created_by_id"] = batch.actor.id
+    row |= {"version": 1, "seq": seq, "created_seq": seq}
+    if sent.kind.name == "patient":
+        row["scope_seq"] = seq  # a new patient enters their caseload now
     return row
 
 
 def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: Batch) -> None:
     """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins."""
-    table = waiting[0].kind.model.__table__  # type: ignore[attr-defined]
+    table = waiting[0].sent.kind.model.__table__  # type: ignore[attr-defined]
     statement = (
         dialect_insert(table)
         .on_conflict_do_nothing(index_elements=[table.c.id])
@@ -318,31 +156,117 @@ def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: 
     # the rows as multi-row INSERTs ("insertmanyvalues"), one round trip per few hundred.
     inserted = set(db.session.execute(statement, [new.row for new in waiting]).scalars())
     for new in waiting:
-        patient_id = _patient_of(new.kind, new.record_id, new.values)
-        if new.record_id in inserted:
+        if new.sent.id in inserted:
             outcomes[new.position] = Outcome(
-                str(new.record_id), "applied", version=1,
-                audit_action=f"{new.kind.name}.create", patient_id=patient_id,
+                str(new.sent.id), "applied", version=1,
+                audit_action=f"{new.sent.kind.name}.create", patient_id=new.sent.patient_id,
             )  # fmt: skip
-        else:  # already there: the same content is a duplicate, other content a conflict
-            outcomes[new.position] = _settle(new.kind, new.record_id, None, new.values, batch,
-                                             new.change)  # fmt: skip
+        else:  # the id is taken: judged by the record that has it
+            outcomes[new.position] = _settle(new.sent, batch)
 
 
-def _keep_for_review(reason: str, change: Any, actor: User, device: Device | None) -> None:
-    """Keep the phone's version of a change the server did not apply, once per content."""
-    canonical = json.dumps(change, sort_keys=True, default=str)
+def _settle(sent: Sent, batch: Batch) -> Outcome:
+    """Settle a change to a record that is already there, in its own SAVEPOINT."""
+    savepoint = db.session.begin_nested()
+    try:
+        outcome = _judge(sent, batch)
+        savepoint.commit()
+        return outcome
+    except StaleDataError:
+        # Another writer changed the record between our read and our write: a conflict.
+        savepoint.rollback()
+        current = db.session.get(sent.kind.model, sent.id, populate_existing=True)
+        _keep_for_review("conflict", sent, batch)
+        return Outcome(str(sent.id), "conflict", version=current.version if current else None,
+                       code="stale_version", server_record=current)  # fmt: skip
+    except Refused as refusal:
+        savepoint.rollback()
+        return _refused(sent, refusal, batch)
+
+
+def _judge(sent: Sent, batch: Batch) -> Outcome:
+    """Settle a change by the record that has its id: a duplicate, a conflict or an update."""
+    kind, actor, values = sent.kind, batch.actor, sent.values
+    existing = db.session.get(kind.model, sent.id, with_for_update=True, populate_existing=True)
+    if existing is None:
+        raise Refused("unknown_record",
+                      {"base_version": ["The server has no such record to update."]})  # fmt: skip
+    patient = kind.patient_of(existing)
+    readable = scope.may_read(actor, patient)
+    if _is_resend(existing, sent, actor, readable):
+        return Outcome(str(sent.id), "duplicate", version=existing.version)
+    if not readable:
+        raise scope.refuse_unreadable(actor, patient.id)
+    if kind.change is None:
+        _keep_for_review("conflict", sent, batch)
+        return Outcome(str(sent.id), "conflict", version=existing.version,
+                       code="content_differs", server_record=existing)  # fmt: skip
+    scope.check_write(actor, patient, record_type=kind.name, adding=False, field="id")
+    if sent.base_version != existing.version:
+        _keep_for_review("conflict", sent, batch)
+        return Outcome(str(sent.id), "conflict", version=existing.version,
+                       code="stale_version", server_record=existing)  # fmt: skip
+    kind.change(actor, existing, values)
+    db.session.flush()  # raises StaleDataError if another writer changed it since we read it
+    return Outcome(str(sent.id), "applied", version=existing.version,
+                   audit_action=f"{kind.name}.update", patient_id=patient.id)  # fmt: skip
+
+
+def _is_resend(existing: Synced, sent: Sent, actor: User, readable: bool) -> bool:
+    """Whether the stored record is what the caller sent, and theirs to know: a duplicate.
+
+    Anyone else hears nothing of its content, not even that it matches.
+    """
+    kind = sent.kind
+    authored = kind.author_column is not None and getattr(existing, kind.author_column) == actor.id
+    return (readable or authored) and kind.same_content(existing, sent.values)
+
+
+def _resent(sent: Sent, batch: Batch) -> Outcome | None:
+    """Return `duplicate` for a refused new record that is already stored exactly so."""
+    existing = db.session.get(sent.kind.model, sent.id)
+    if existing is None:
+        return None
+    readable = scope.may_read(batch.actor, sent.kind.patient_of(existing))
+    if not _is_resend(existing, sent, batch.actor, readable):
+        return None
+    return Outcome(str(sent.id), "duplicate", version=existing.version)
+
+
+def _refused(sent: Sent, refusal: Refused, batch: Batch) -> Outcome:
+    if refusal.keep:
+        _keep_for_review(refusal.code, sent, batch)
+    return Outcome(str(sent.id), "rejected", errors=refusal.errors, code=refusal.code)
+
+
+def _keep_for_review(reason: str, sent: Sent, batch: Batch) -> None:
+    """Keep the phone's version of a change the server did not apply, once per content.
+
+    What is kept is the change as checked (known fields only, each within its limits), and at
+    most SYNC_REVIEWS_PER_DEVICE unresolved ones per phone: past that the phone still holds the
+    change, flagged for its person, and the admin has enough to go on.
+    """
+    device_id = batch.device.id if batch.device else None
+    waiting = db.session.scalar(
+        db.select(db.func.count(SyncReview.id)).where(
+            SyncReview.device_id == device_id, SyncReview.resolved_at.is_(None)
+        )
+    )
+    if (waiting or 0) >= current_app.config["SYNC_REVIEWS_PER_DEVICE"]:
+        return
+    data = sent.as_sent()
+    canonical = json.dumps(
+        {"type": sent.kind.name, "id": str(sent.id), "base_version": sent.base_version,
+         "data": data}, sort_keys=True)  # fmt: skip
     row = {
-        "reason": reason,
-        "record_type": str(change.get("type"))[:20],
-        "record_id": str(change.get("id"))[:36],
-        "base_version": change.get("base_version")
-        if isinstance(change.get("base_version"), int)
-        else None,
-        "data": change.get("data"),
+        "reason": reason[:20],
+        "record_type": sent.kind.name,
+        "record_id": str(sent.id),
+        "base_version": sent.base_version,
+        "data": data,
         "content_hash": hashlib.sha256(canonical.encode()).hexdigest(),
-        "user_id": actor.id,
-        "device_id": device.id if device else None,
+        "user_id": batch.actor.id,
+        "device_id": device_id,
         "received_at": utcnow(),
     }
     db.session.execute(dialect_insert(SyncReview.__table__).values(**row).on_conflict_do_nothing())

@@ -9,25 +9,27 @@ cursor holds the whole position and a page may end anywhere.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import db
 from ..models import AssetReferral, CheckIn, CommunityAsset, FollowUp, Patient, ScopeExit, User
+from ..projections import feed_entry
+from ..scope import audience, held_patient_ids
 
 CHILD_TYPES = (("checkin", CheckIn), ("followup", FollowUp), ("referral", AssetReferral))
-TYPE_NAMES = {
-    Patient: "patient",
-    CheckIn: "checkin",
-    FollowUp: "followup",
-    AssetReferral: "referral",
-    CommunityAsset: "asset",
-}
 RANKS = {"patient": 0, "checkin": 1, "followup": 2, "referral": 3, "asset": 4, "exit": 5}
+SQLValue = ColumnElement[Any] | InstrumentedAttribute[Any]
+# Sequence numbers are BIGINT: a cursor naming one beyond that is not one this server gave.
+MAX_KEY = 2**63 - 1
 
 
 class BadCursor(ValueError):
@@ -40,22 +42,41 @@ class Position(NamedTuple):
     id: str  # the record id's hex, which orders as both databases order UUIDs
 
     def encode(self) -> str:
-        raw = f"v2:{self.key}:{self.rank}:{self.id}".encode()
+        """Return the opaque cursor for this position, signed so that only this server makes one."""
+        body = f"v3:{self.key}:{self.rank}:{self.id}"
+        raw = f"{body}:{_signature(body)}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
     def decode(cls, cursor: str | None) -> Position:
+        """Read a cursor this server gave out; anything else (garbled, forged) is BadCursor."""
         if cursor is None:
             return START
         try:
-            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-            version, key, rank, record = text.split(":")
-            if version != "v2" or (record and len(record) != 32):
+            if len(cursor) > 200:
                 raise ValueError
-            int(record or "0", 16)
-            return cls(int(key), int(rank), record)
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            body, _, signature = text.rpartition(":")
+            if not hmac.compare_digest(signature, _signature(body)):
+                raise ValueError
+            version, key, rank, record = body.split(":")
+            position = cls(int(key), int(rank), record)
+            if version != "v3" or not 0 <= position.key <= MAX_KEY or rank not in _RANK_TEXT:
+                raise ValueError
+            if record and (len(record) != 32 or record != uuid.UUID(record).hex):
+                raise ValueError
+            return position
         except (ValueError, UnicodeDecodeError):
             raise BadCursor(cursor) from None
+
+
+_RANK_TEXT = {str(rank) for rank in (-1, *RANKS.values())}
+
+
+def _signature(body: str) -> str:
+    secret = current_app.config["SECRET_KEY"]
+    key = hmac.new(str(secret).encode(), b"sync-cursor", hashlib.sha256).digest()
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 START = Position(0, -1, "")
@@ -69,24 +90,13 @@ class Event:
     entries: tuple[dict[str, Any], ...]
 
 
-def record_entry(record: Any) -> dict[str, Any]:
-    """Return a record as the feed carries it."""
-    return {
-        "id": str(record.id),
-        "type": TYPE_NAMES[type(record)],
-        "version": record.version,
-        "deleted": False,
-        "data": record.to_dict(),
-    }
-
-
-def _greatest(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+def _greatest(a: SQLValue, b: SQLValue) -> SQLValue:
     # GREATEST() is PostgreSQL's, max(a, b) SQLite's: CASE means the same on both.
     return case((a > b, a), else_=b)
 
 
 def _after(
-    key: ColumnElement[Any], rank: int, record_id: ColumnElement[Any] | None, cursor: Position
+    key: SQLValue, rank: int, record_id: SQLValue | None, cursor: Position
 ) -> ColumnElement[bool]:
     """SQL for "this source's position (key, rank, id) comes after the cursor"."""
     if rank > cursor.rank:
@@ -96,44 +106,53 @@ def _after(
     return or_(key > cursor.key, and_(key == cursor.key, record_id > uuid.UUID(cursor.id)))
 
 
-def _patients_in_scope(actor: User) -> Select[Any]:
-    query = db.select(Patient.id)
-    if actor.role == "link_worker":
-        return query.where(Patient.link_worker_id == actor.id, Patient.status == "active")
-    if actor.role == "patient":
-        return query.where(Patient.user_id == actor.id)
-    return query
-
-
 def pull(actor: User, cursor: Position, limit: int) -> tuple[list[dict[str, Any]], Position, bool]:
-    """Return (entries, the cursor after them, whether more remain)."""
-    in_scope = db.select(_patients_in_scope(actor).subquery().c.id)
+    """Return (entries, the cursor after them, whether more remain), projected for the caller.
+
+    The caller's scope is `pwa.scope.held_patient_ids`: a link worker's active caseload, a
+    patient's own record, everyone for an admin. Staff get the whole asset directory; a
+    patient gets the entries their referrals name.
+    """
+    in_scope = select(held_patient_ids(actor).subquery().c.id)
+    seen_by = audience(actor)
     events: list[Event] = []
 
-    def fetch(query: Select[Any], model: Any, key: ColumnElement[Any], rank: int) -> None:
+    def fetch(query: Select[Any], model: Any, key: SQLValue, rank: int) -> None:
         rows = db.session.execute(
             query.add_columns(key)
             .where(_after(key, rank, model.id, cursor))
             .order_by(key, model.id)
             .limit(limit + 1)
         )
-        events.extend(Event(Position(k, rank, r.id.hex), (record_entry(r),)) for r, k in rows)
+        events.extend(
+            Event(Position(k, rank, r.id.hex), (feed_entry(r, seen_by),)) for r, k in rows
+        )
 
-    fetch(db.select(Patient).where(Patient.id.in_(in_scope)), Patient, Patient.seq,
+    entered = func.coalesce(Patient.scope_seq, 0)
+    fetch(select(Patient).where(Patient.id.in_(in_scope)), Patient, Patient.seq,
           RANKS["patient"])  # fmt: skip
     for name, model in CHILD_TYPES:
         # A join, not a subquery per row: PostgreSQL ran that once per record of each patient.
         children = (
-            db.select(model)
+            select(model)
             .join(Patient, Patient.id == model.patient_id)
             .where(Patient.id.in_(in_scope))
         )
-        key = _greatest(model.seq, func.coalesce(Patient.scope_seq, 0))
-        fetch(children, model, key, RANKS[name])
-    fetch(db.select(CommunityAsset), CommunityAsset, CommunityAsset.seq, RANKS["asset"])
+        fetch(children, model, _greatest(model.seq, entered), RANKS[name])
+    if seen_by == "staff":
+        fetch(select(CommunityAsset), CommunityAsset, CommunityAsset.seq, RANKS["asset"])
+    else:
+        named = (
+            select(CommunityAsset)
+            .join(AssetReferral, AssetReferral.asset_id == CommunityAsset.id)
+            .join(Patient, Patient.id == AssetReferral.patient_id)
+            .where(Patient.id.in_(in_scope))
+        )
+        key = _greatest(CommunityAsset.seq, _greatest(AssetReferral.seq, entered))
+        fetch(named, CommunityAsset, key, RANKS["asset"])
     if actor.role == "link_worker":
         exits = db.session.scalars(
-            db.select(ScopeExit)
+            select(ScopeExit)
             .where(
                 ScopeExit.user_id == actor.id, _after(ScopeExit.seq, RANKS["exit"], None, cursor)
             )
@@ -141,8 +160,7 @@ def pull(actor: User, cursor: Position, limit: int) -> tuple[list[dict[str, Any]
             .limit(limit + 1)
         )
         events.extend(
-            Event(Position(e.seq, RANKS["exit"], ""), tuple(_deletions(e.patient_id)))
-            for e in exits
+            Event(Position(e.seq, RANKS["exit"], ""), tuple(_deletions(e))) for e in exits
         )
 
     events.sort(key=lambda e: e.position)
@@ -164,11 +182,16 @@ def patients_sent(entries: Iterable[dict[str, Any]]) -> set[uuid.UUID]:
     return found
 
 
-def _deletions(patient_id: uuid.UUID) -> Iterable[dict[str, Any]]:
-    """Tell the phone to purge a patient and every record of theirs."""
+def _deletions(exit: ScopeExit) -> Iterable[dict[str, Any]]:
+    """Tell the phone to purge a patient who left its caseload, and their records.
+
+    Only records that existed when the patient left: the phone could have held those, and
+    naming one made later would tell it what happened after it lost sight of the patient.
+    """
     for type_name, model in CHILD_TYPES:
         for record_id in db.session.scalars(
-            db.select(model.id).where(model.patient_id == patient_id)
-        ):
+            select(model.id).where(model.patient_id == exit.patient_id,
+                                   model.created_seq < exit.seq)
+        ):  # fmt: skip
             yield {"id": str(record_id), "type": type_name, "deleted": True}
-    yield {"id": str(patient_id), "type": "patient", "deleted": True}
+    yield {"id": str(exit.patient_id), "type": "patient", "deleted": True}

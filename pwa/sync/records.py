@@ -1,172 +1,144 @@
-"""The record types a phone can send: how to read each one's `data` into column values."""
+"""The record types a phone can send, and reading one change before the database sees it."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..forms.patient import PHONE, POSTCODE, normalise_postcode
-from ..measures import MeasureError, score_all
-from ..models import (
-    FOLLOW_UP_KINDS,
-    NEEDS,
-    PATIENT_STATUSES,
-    REFERRAL_STATUSES,
-    AssetReferral,
-    CheckIn,
-    FollowUp,
-    Patient,
-    Synced,
-    User,
-)
-from ..nhs_number import is_valid_nhs_number, normalise_nhs_number
-from . import fields as f
+from pydantic import ValidationError
 
-# A phone's clock may be a little ahead; a check-in a day in the future is a wrong clock or typo.
-CLOCK_SKEW = timedelta(days=1)
+from .. import casework
+from ..models import AssetReferral, CheckIn, Device, FollowUp, Patient, Synced, User
+from ..scope import Refused
+from .shapes import DATA_SHAPES, Change, Shape, field_errors
 
-
-class Rejected(Exception):
-    """The record cannot be applied; `errors` maps fields to messages, `code` says why."""
-
-    def __init__(self, code: str, errors: dict[str, list[str]]) -> None:
-        super().__init__(code)
-        self.code = code
-        self.errors = errors
-
-
-def read_fields(readers: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run every field reader, gathering all the problems before refusing."""
-    values: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    for name, read in readers.items():
-        try:
-            values[name] = read()
-        except f.Invalid as problem:
-            errors[name] = [str(problem)]
-    if errors:
-        raise Rejected("validation_failed", errors)
-    return values
-
-
-def _own_id(given: Any, actor: User, field: str) -> uuid.UUID:
-    """Read a user id that defaults to the caller; only admins may name someone else."""
-    if given is None and actor.role == "admin":
-        raise f.Invalid("Required: an admin must say which link worker.")
-    chosen = f.optional_record_id(given) or actor.id
-    if actor.role != "admin" and chosen != actor.id:
-        raise f.Invalid(f"{field} must be your own id.")
-    return chosen
-
-
-def read_patient(data: dict[str, Any], actor: User) -> dict[str, Any]:
-    def nhs_number() -> str | None:
-        value = f.optional_text(data.get("nhs_number"), max_length=14)
-        if value is not None and not is_valid_nhs_number(value):
-            raise f.Invalid("Must be a 10-digit NHS number with a correct check digit.")
-        return normalise_nhs_number(value) if value else None
-
-    def phone() -> str | None:
-        value = f.optional_text(data.get("phone"), max_length=40)
-        if value is not None and not PHONE.match(value):
-            raise f.Invalid("Must be a phone number.")
-        return value
-
-    def postcode() -> str | None:
-        value = f.optional_text(data.get("postcode"), max_length=10)
-        if value is not None and not POSTCODE.match(value.upper()):
-            raise f.Invalid("Must be a UK postcode.")
-        return normalise_postcode(value) if value else None
-
-    return read_fields(
-        {
-            "given_name": lambda: f.text(data.get("given_name"), max_length=100, required=True),
-            "family_name": lambda: f.text(data.get("family_name"), max_length=100, required=True),
-            "date_of_birth": lambda: f.day(data.get("date_of_birth")),
-            "nhs_number": nhs_number,
-            "phone": phone,
-            "postcode": postcode,
-            "link_worker_id": lambda: _own_id(data.get("link_worker_id"), actor, "link_worker_id"),
-            "status": lambda: f.choice(data.get("status"), PATIENT_STATUSES, default="active"),
-            "needs": lambda: f.codes(data.get("needs"), NEEDS),
-            "referral_reason": lambda: f.text(data.get("referral_reason"), max_length=4000),
-            "consent_to_contact": lambda: f.flag(data.get("consent_to_contact")),
-        }
-    )
-
-
-def read_check_in(data: dict[str, Any], actor: User) -> dict[str, Any]:
-    def captured_at() -> datetime:
-        value = f.moment(data.get("captured_at"))
-        if value > datetime.now(UTC) + CLOCK_SKEW:
-            raise f.Invalid("Is in the future: check the phone's clock.")
-        return value
-
-    def scores() -> dict[str, Any]:
-        try:
-            return score_all(data.get("measures"))  # type: ignore[arg-type]
-        except MeasureError as problem:
-            raise f.Invalid(str(problem)) from None
-
-    values = read_fields(
-        {
-            "patient_id": lambda: f.record_id(data.get("patient_id")),
-            "captured_at": captured_at,
-            "scores": scores,
-            "needs": lambda: f.codes(data.get("needs"), NEEDS),
-            "notes": lambda: f.text(data.get("notes"), max_length=10000),
-            "amends_id": lambda: f.optional_record_id(data.get("amends")),
-        }
-    )
-    values["measures"] = data["measures"]
-    offset = values["captured_at"].utcoffset()
-    values["captured_utc_offset"] = int(offset.total_seconds() // 60) if offset else 0
-    values["scores"] = values.pop("scores")
-    return values
-
-
-def read_follow_up(data: dict[str, Any], actor: User) -> dict[str, Any]:
-    return read_fields(
-        {
-            "patient_id": lambda: f.record_id(data.get("patient_id")),
-            "due_at": lambda: f.moment(data.get("due_at")),
-            "kind": lambda: f.choice(data.get("kind"), FOLLOW_UP_KINDS),
-            "note": lambda: f.text(data.get("note"), max_length=2000),
-            "assigned_to_id": lambda: _own_id(data.get("assigned_to"), actor, "assigned_to"),
-            "done_at": lambda: f.optional_moment(data.get("done_at")),
-        }
-    )
-
-
-def read_referral(data: dict[str, Any], actor: User) -> dict[str, Any]:
-    return read_fields(
-        {
-            "patient_id": lambda: f.record_id(data.get("patient_id")),
-            "asset_id": lambda: f.record_id(data.get("asset_id")),
-            "status": lambda: f.choice(data.get("status"), REFERRAL_STATUSES, default="suggested"),
-            "note": lambda: f.text(data.get("note"), max_length=2000),
-        }
-    )
+NewRow = Callable[[User, Patient | None, uuid.UUID, dict[str, Any], Device | None], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class RecordType:
     name: str
     model: type[Synced]
-    read: Callable[[dict[str, Any], User], dict[str, Any]]
-    # Check-ins are never changed once stored: a correction is a new one that amends it.
-    immutable: bool = False
+    # The casework operations: the row a new record is stored as, and a change to one that
+    # exists (None: the record never changes once stored; a correction is a new one).
+    new_row: NewRow
+    change: Callable[[User, Any, dict[str, Any]], None] | None
+    # Who created a record of this type, if it says: its author may resend it after its
+    # patient has left their caseload and hear `duplicate`, having written it themselves.
+    author_column: str | None = None
+    # Fields a phone may leave out to mean "as it is" (the caller, or the patient's worker).
+    defaulted: tuple[str, ...] = ()
+
+    @property
+    def immutable(self) -> bool:
+        return self.change is None
+
+    def patient_of(self, record: Any) -> Patient:
+        return record if isinstance(record, Patient) else record.patient
+
+    def same_content(self, record: Any, values: dict[str, Any]) -> bool:
+        """Whether the stored record already holds every value the phone sent."""
+        return all(
+            getattr(record, name) == value
+            for name, value in values.items()
+            if not (value is None and name in self.defaulted)
+        )
 
 
 RECORD_TYPES: dict[str, RecordType] = {
     t.name: t
     for t in (
-        RecordType("patient", Patient, read_patient),
-        RecordType("checkin", CheckIn, read_check_in, immutable=True),
-        RecordType("followup", FollowUp, read_follow_up),
-        RecordType("referral", AssetReferral, read_referral),
+        RecordType(
+            "patient",
+            Patient,
+            lambda actor, _, record_id, values, __: casework.new_patient_row(
+                actor, record_id, values
+            ),
+            casework.change_patient,
+            defaulted=("link_worker_id",),
+        ),
+        RecordType(
+            "checkin",
+            CheckIn,
+            lambda actor, patient, record_id, values, device: casework.new_check_in_row(
+                actor, patient, record_id, values, device.id if device else None
+            ),
+            None,
+            author_column="author_id",
+        ),
+        RecordType(
+            "followup",
+            FollowUp,
+            lambda actor, patient, record_id, values, _: casework.new_follow_up_row(
+                actor, patient, record_id, values
+            ),
+            casework.change_follow_up,
+            defaulted=("assigned_to_id",),
+        ),
+        RecordType(
+            "referral",
+            AssetReferral,
+            lambda actor, patient, record_id, values, _: casework.new_referral_row(
+                actor, patient, record_id, values
+            ),
+            casework.change_referral,
+            author_column="created_by_id",
+        ),
     )
 }
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A change whose shape has been checked: nothing about it has been looked up yet."""
+
+    kind: RecordType
+    id: uuid.UUID
+    base_version: int | None
+    shape: Shape
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.shape.values()
+
+    @property
+    def patient_id(self) -> uuid.UUID:
+        """The patient the phone says the record is under (a patient record is its own)."""
+        if self.kind.name == "patient":
+            return self.id
+        return self.shape.patient_id  # type: ignore[attr-defined, no-any-return]
+
+    def as_sent(self) -> dict[str, Any]:
+        """Return the change as it would be stored, in the contract's names, for review."""
+        return self.shape.model_dump(mode="json", by_alias=True)
+
+
+# Which envelope field a problem is in decides the result's code, in this order.
+ENVELOPE_CODES = {"id": "invalid_id", "type": "unknown_type",
+                  "base_version": "invalid_base_version", "data": "validation_failed"}  # fmt: skip
+
+
+def read_change(raw: Any) -> Sent:
+    """Check a change's shape (envelope, then data) without touching the database."""
+    if not isinstance(raw, dict):
+        raise Refused("invalid_change", {"change": ["Each change must be an object."]})
+    try:
+        change = Change.model_validate(raw)
+    except ValidationError as problem:
+        errors = field_errors(problem)
+        code = next(code for field, code in ENVELOPE_CODES.items() if field in errors)
+        raise Refused(code, errors) from None
+    kind = RECORD_TYPES[change.type]
+    try:
+        shape = DATA_SHAPES[kind.name].model_validate(change.data)
+    except ValidationError as problem:
+        raise Refused("validation_failed", field_errors(problem)) from None
+    return Sent(kind, change.id, change.base_version, shape)
+
+
+def shown_id(raw: Any) -> str | None:
+    """Return the id a refused change gave, to answer it by, if it is a short string."""
+    given = raw.get("id") if isinstance(raw, dict) else None
+    return given if isinstance(given, str) and len(given) <= 64 else None

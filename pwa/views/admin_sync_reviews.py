@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 
 from ..access import role_required
 from ..audit import audit
 from ..extensions import db
+from ..forms.base import PageForm
 from ..models import Patient, SyncReview, User, utcnow
 
 bp = Blueprint("admin_sync_reviews", __name__, url_prefix="/admin/sync-reviews")
@@ -20,10 +20,12 @@ bp = Blueprint("admin_sync_reviews", __name__, url_prefix="/admin/sync-reviews")
 REASONS = {
     "conflict": "Changed on the server first",
     "out_of_scope": "Patient had left their caseload",
+    "patient_discharged": "Patient had been discharged",
 }
+PAGE_SIZE = 50
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(PageForm):
     """A button: the CSRF token is the whole form."""
 
 
@@ -40,14 +42,21 @@ def _patient_id(review: SyncReview) -> uuid.UUID | None:
 @bp.get("")
 @role_required("admin")
 def list_reviews() -> ResponseReturnValue:
-    """List the kept changes still to look at, oldest first, with no patient detail."""
+    """List the kept changes still to look at, oldest first, a page at a time, no patient detail."""
+    waiting = db.select(SyncReview).where(SyncReview.resolved_at.is_(None))
+    total = db.session.scalar(db.select(db.func.count()).select_from(waiting.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     rows = db.session.execute(
         db.select(SyncReview, User.display_name)
         .join(User, User.id == SyncReview.user_id)
         .where(SyncReview.resolved_at.is_(None))
         .order_by(SyncReview.received_at, SyncReview.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return render_template("admin/sync_reviews.html", rows=rows, reasons=REASONS)
+    return render_template("admin/sync_reviews.html", rows=rows, reasons=REASONS, page=page,
+                           pages=pages, total=total)  # fmt: skip
 
 
 @bp.get("/<int:review_id>")

@@ -33,15 +33,15 @@ def add_user() -> ResponseReturnValue:
     """Create a user with a temporary password."""
     form = UserForm()
     if form.validate_on_submit():
-        username = form.username.data.strip().lower()
+        username = (form.username.data or "").strip().lower()
         if db.session.scalar(db.select(User.id).where(User.username == username)):
-            form.username.errors.append("That username is taken")
+            form.username.errors = [*form.username.errors, "That username is taken"]
         else:
             user = User(
                 username=username,
-                display_name=form.display_name.data.strip(),
+                display_name=(form.display_name.data or "").strip(),
                 role=form.role.data,
-                password_hash=hash_password(form.password.data),
+                password_hash=hash_password(form.password.data or ""),
             )
             db.session.add(user)
             db.session.flush()

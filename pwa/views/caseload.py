@@ -8,9 +8,10 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..access import role_required, visible_patients
+from ..access import role_required
 from ..extensions import db
 from ..models import CheckIn, FollowUp, Patient, User
+from ..scope import readable_patients
 
 bp = Blueprint("caseload", __name__)
 
@@ -20,7 +21,7 @@ bp = Blueprint("caseload", __name__)
 def caseload() -> ResponseReturnValue:
     """List active (or discharged) patients with their next follow-up and latest scores."""
     status = "discharged" if request.args.get("status") == "discharged" else "active"
-    query = visible_patients().where(Patient.status == status)
+    query = readable_patients(current_user).where(Patient.status == status)
     workers: list[User] = []
     chosen_worker = request.args.get("worker", "")
     if current_user.role == "admin":

@@ -9,42 +9,41 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..access import patient_or_404, role_required
+from .. import casework
+from ..access import patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.check_in import CheckInForm
-from ..measures import MEASURES, score_all
+from ..measures import MEASURES
 from ..models import NEEDS, CheckIn, Patient, utcnow
+from ..scope import Refused, check_write
 
 bp = Blueprint("check_ins", __name__)
 
 
-def save_check_in(form: CheckInForm, patient: Patient, source: str) -> tuple[CheckIn, bool]:
+def save_check_in(form: CheckInForm, patient: Patient) -> tuple[CheckIn, bool]:
     """Save a valid check-in form once; return the check-in and whether it is new.
 
     The form carries the id it was shown with, so the same form posted twice finds the first.
+    Raises Refused if the patient takes no new records (discharged, say).
     """
     record_id = form.check_in_id()
-    existing = db.session.get(CheckIn, record_id)
-    if existing is not None and existing.patient_id == patient.id:
-        return existing, False
-    if existing is not None:  # someone else's id: never reveal or touch it
-        record_id = uuid.uuid4()
-    measures = form.answered_measures()
-    now = utcnow()
-    check_in = CheckIn(
-        id=record_id, patient_id=patient.id, author_id=current_user.id, source=source,
-        captured_at=now, received_at=now, measures=measures, scores=score_all(measures),
-        needs=[code for code in NEEDS if code in (form.needs.data or [])],
-        notes=(form.notes.data or "").strip(),
-    )  # fmt: skip
-    db.session.add(check_in)
+    values = {
+        "captured_at": utcnow(),
+        "measures": form.answered_measures(),
+        "needs": [code for code in NEEDS if code in (form.needs.data or [])],
+        "notes": (form.notes.data or "").strip(),
+    }
+    check_in, new = casework.record_check_in(current_user, patient, record_id, values)
+    if not new:
+        return check_in, False
     audit("checkin.create", check_in, patient=patient)
+    saved_id = check_in.id
     try:
         db.session.commit()
     except IntegrityError:  # the same form, posted twice at once: the other post saved it
         db.session.rollback()
-        return db.session.get(CheckIn, record_id), False
+        return db.get_or_404(CheckIn, saved_id), False
     return check_in, True
 
 
@@ -62,9 +61,16 @@ def blank_check_in_form(patient: Patient) -> CheckInForm:
 def record_check_in(patient_id: uuid.UUID) -> ResponseReturnValue:
     """Record a check-in: any of the measures, the needs discussed and notes."""
     patient = patient_or_404(patient_id)
+    try:
+        check_write(current_user, patient, record_type="checkin", adding=True, field="patient")
+    except Refused as refusal:
+        return refused_page(refusal, patient)
     form = blank_check_in_form(patient)
     if form.validate_on_submit():
-        check_in, new = save_check_in(form, patient, "link_worker")
+        try:
+            check_in, new = save_check_in(form, patient)
+        except Refused as refusal:
+            return refused_page(refusal, patient)
         flash("Check-in saved" if new else "This check-in was already saved", "success")
         flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(

@@ -8,12 +8,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from ..access import patient_or_404, role_required
+from .. import casework
+from ..access import patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.follow_up import FollowUpDoneForm, FollowUpForm
-from ..models import FollowUp, utcnow
+from ..models import FollowUp
+from ..scope import Refused, check_write
 
 bp = Blueprint("follow_ups", __name__)
 
@@ -23,19 +26,21 @@ bp = Blueprint("follow_ups", __name__)
 def schedule_follow_up(patient_id: uuid.UUID) -> ResponseReturnValue:
     """Book a visit, call or self check-in for a patient."""
     patient = patient_or_404(patient_id)
+    try:
+        check_write(current_user, patient, record_type="followup", adding=True, field="patient")
+    except Refused as refusal:
+        return refused_page(refusal, patient)
     form = FollowUpForm()
     if form.validate_on_submit():
         zone = ZoneInfo(current_app.config["PRACTICE_TIMEZONE"])
         due_at = datetime.combine(form.due_date.data, form.due_time.data or time(9, 0), zone)
-        follow_up = FollowUp(
-            patient_id=patient.id,
-            # The patient's link worker owns it, even when an admin books it for them.
-            assigned_to_id=patient.link_worker_id,
-            due_at=due_at,
-            kind=form.kind.data,
-            note=(form.note.data or "").strip(),
-        )
-        db.session.add(follow_up)
+        try:
+            # Left unassigned, it is the patient's link worker's, even when an admin books it.
+            follow_up = casework.add_follow_up(current_user, patient, {
+                "due_at": due_at, "kind": form.kind.data, "note": (form.note.data or "").strip(),
+            })  # fmt: skip
+        except Refused as refusal:
+            return refused_page(refusal, patient)
         audit("followup.create", follow_up, patient=patient)
         db.session.commit()
         flash(f"{follow_up.kind_name} booked", "success")
@@ -53,8 +58,11 @@ def complete_follow_up(follow_up_id: uuid.UUID) -> ResponseReturnValue:
     patient = patient_or_404(follow_up.patient_id, action="patient.view_for_change")
     if not FollowUpDoneForm().validate_on_submit():
         abort(400)
-    if follow_up.done_at is None:
-        follow_up.done_at = utcnow()
+    try:
+        completed = casework.complete_follow_up(current_user, follow_up)
+    except Refused as refusal:
+        return refused_page(refusal, patient)
+    if completed:
         audit("followup.complete", follow_up, patient=patient)
         db.session.commit()
         flash(f"{follow_up.kind_name} marked as done", "success")

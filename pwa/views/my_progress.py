@@ -9,8 +9,8 @@ from flask_login import current_user
 from ..access import role_required
 from ..extensions import db
 from ..measures import MEASURES
-from ..models import Patient
 from ..progress import outcomes
+from ..scope import Refused, readable_patients
 from .check_ins import blank_check_in_form, save_check_in
 
 bp = Blueprint("my_progress", __name__)
@@ -20,7 +20,7 @@ bp = Blueprint("my_progress", __name__)
 @role_required("patient")
 def my_progress() -> ResponseReturnValue:
     """Show a patient their own scores over time, and nobody else's."""
-    patient = db.session.scalar(db.select(Patient).where(Patient.user_id == current_user.id))
+    patient = db.session.scalar(readable_patients(current_user))
     check_ins = patient.check_ins if patient else []
     return render_template(
         "my_progress.html",
@@ -34,12 +34,17 @@ def my_progress() -> ResponseReturnValue:
 @role_required("patient")
 def self_check_in() -> ResponseReturnValue:
     """Let a patient answer the wellbeing questions themself, between sessions."""
-    patient = db.session.scalar(db.select(Patient).where(Patient.user_id == current_user.id))
+    patient = db.session.scalar(readable_patients(current_user))
     if patient is None or patient.status != "active":
         abort(404)
     form = blank_check_in_form(patient)
     if form.validate_on_submit():
-        _, new = save_check_in(form, patient, "self")
+        try:
+            _, new = save_check_in(form, patient)
+        except Refused as refusal:
+            db.session.rollback()
+            flash(" ".join(m for ms in refusal.errors.values() for m in ms), "error")
+            return redirect(url_for("my_progress.my_progress"))
         flash("Thank you. Your check-in is saved" if new else "This check-in was already saved",
               "success")  # fmt: skip
         flash(request.path, "saved-form")  # the form's draft on this phone can go

@@ -8,15 +8,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..access import patient_or_404, role_required
+from .. import casework
+from ..access import patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.fields import SelectChoice, choice_list
 from ..forms.follow_up import FollowUpDoneForm
 from ..forms.patient import AssignForm, DischargeForm, PatientForm
 from ..forms.referral import ReferralStatusForm
-from ..models import Patient, User, utcnow
+from ..models import User
 from ..progress import outcomes
+from ..scope import Refused
 
 bp = Blueprint("patients", __name__)
 
@@ -40,11 +42,10 @@ def add_patient() -> ResponseReturnValue:
     else:
         del form.link_worker_id  # a link worker adds to their own caseload
     if form.validate_on_submit():
-        worker_id = (
-            uuid.UUID(form.link_worker_id.data) if "link_worker_id" in form else current_user.id
+        worker_id = uuid.UUID(form.link_worker_id.data) if "link_worker_id" in form else None
+        patient = casework.add_patient(
+            current_user, {**form.patient_fields(), "link_worker_id": worker_id}
         )
-        patient = Patient(link_worker_id=worker_id, status="active", **form.patient_fields())
-        db.session.add(patient)
         audit("patient.create", patient)
         db.session.commit()
         flash(f"{patient.full_name} added", "success")
@@ -63,8 +64,10 @@ def edit_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     if not form.is_submitted():  # the obj's True/False would win over a keyword argument
         form.consent_to_contact.data = "yes" if patient.consent_to_contact else "no"
     if form.validate_on_submit():
-        for name, value in form.patient_fields().items():
-            setattr(patient, name, value)
+        try:
+            casework.change_patient(current_user, patient, form.patient_fields())
+        except Refused as refusal:
+            return refused_page(refusal, patient)
         if db.session.is_modified(patient):
             audit("patient.update", patient)
             db.session.commit()
@@ -104,7 +107,12 @@ def assign_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Choose an active link worker to assign the patient to", "error")
     elif uuid.UUID(form.link_worker_id.data) != patient.link_worker_id:
-        patient.link_worker_id = uuid.UUID(form.link_worker_id.data)
+        try:
+            casework.change_patient(
+                current_user, patient, {"link_worker_id": uuid.UUID(form.link_worker_id.data)}
+            )
+        except Refused as refusal:
+            return refused_page(refusal, patient)
         audit("patient.assign", patient)
         db.session.commit()
         flash(
@@ -122,8 +130,10 @@ def discharge_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     if not DischargeForm().validate_on_submit():
         abort(400)
     if patient.status == "active":
-        patient.status = "discharged"
-        patient.discharged_at = utcnow()
+        try:
+            casework.change_patient(current_user, patient, {"status": "discharged"})
+        except Refused as refusal:
+            return refused_page(refusal, patient)
         audit("patient.discharge", patient)
         db.session.commit()
         flash(f"{patient.full_name} has been discharged", "success")

@@ -8,12 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..access import patient_or_404, role_required, visible_patients
+from .. import casework
+from ..access import patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.fields import choice_list
 from ..forms.referral import ReferralForm, ReferralStatusForm
 from ..models import AssetReferral, CommunityAsset, Patient
+from ..scope import Refused, writable_patients
 
 bp = Blueprint("referrals", __name__)
 
@@ -27,9 +29,7 @@ def refer_patient(asset_id: uuid.UUID) -> ResponseReturnValue:
         abort(404)
     form = ReferralForm()
     patients = db.session.scalars(
-        visible_patients()
-        .where(Patient.status == "active")
-        .order_by(Patient.family_name, Patient.given_name)
+        writable_patients(current_user).order_by(Patient.family_name, Patient.given_name)
     )
     form.patient_id.choices = choice_list(
         [("", "Choose a patient")]
@@ -45,14 +45,13 @@ def refer_patient(asset_id: uuid.UUID) -> ResponseReturnValue:
         form.patient_id.data = request.args["patient"]
     if form.validate_on_submit():
         patient = patient_or_404(uuid.UUID(form.patient_id.data), action="patient.view_for_change")
-        referral = AssetReferral(
-            patient_id=patient.id,
-            asset_id=asset.id,
-            status=form.status.data,
-            note=(form.note.data or "").strip(),
-            created_by_id=current_user.id,
-        )
-        db.session.add(referral)
+        try:
+            referral = casework.add_referral(current_user, patient, {
+                "asset_id": asset.id, "status": form.status.data,
+                "note": (form.note.data or "").strip(),
+            })  # fmt: skip
+        except Refused as refusal:
+            return refused_page(refusal, patient)
         audit("referral.create", referral, patient=patient)
         db.session.commit()
         flash(f"{patient.full_name} referred to {asset.name}", "success")
@@ -72,7 +71,10 @@ def update_referral(referral_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Choose a status for the referral", "error")
     elif form.status.data != referral.status:
-        referral.status = form.status.data
+        try:
+            casework.change_referral(current_user, referral, {"status": form.status.data})
+        except Refused as refusal:
+            return refused_page(refusal, patient)
         audit("referral.update", referral, patient=patient)
         db.session.commit()
         flash(f"Referral to {referral.asset.name}: {referral.status_name}", "success")

@@ -75,7 +75,7 @@ def sign_in() -> ResponseReturnValue:
         return redirect(url_for("sign_in.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = user_with_password(form.username.data, form.password.data)
+        user = user_with_password(form.username.data or "", form.password.data or "")
         if user is not None:
             if not user.active:
                 form.form_errors.append(

@@ -133,8 +133,20 @@ async function waitingFor(tx, patientId) {
 async function purgeLeft(tx) {
   const patients = await tx.objectStore("records").index("type").getAll("patient");
   for (const patient of patients.filter((p) => p.status === "left")) {
-    if (!(await waitingFor(tx, patient.id))) await tx.objectStore("records").delete(patient.id);
+    if (!(await waitingFor(tx, patient.id))) await purgePatient(tx, patient.id);
   }
+}
+
+/**
+ * Remove a patient and every record of theirs the phone holds. The server names the records
+ * that existed when the patient left; this also catches any it could not name.
+ */
+async function purgePatient(tx, patientId) {
+  const records = tx.objectStore("records");
+  for (const key of await records.index("patient_id").getAllKeys(patientId)) {
+    await records.delete(key);
+  }
+  await records.delete(patientId);
 }
 
 /**
@@ -157,6 +169,8 @@ export async function applyFeed(changes) {
         // Left the caseload with the person's own records still to send: keep it (hidden)
         // until those are sent or discarded, then purgeLeft() removes it.
         await tx.objectStore("records").put({ ...held, status: "left" });
+      } else if (change.type === "patient") {
+        await purgePatient(tx, change.id);
       } else {
         await tx.objectStore("records").delete(change.id);
       }

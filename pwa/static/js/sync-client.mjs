@@ -79,6 +79,14 @@ export async function syncState() {
   };
 }
 
+async function errorCode(response) {
+  try {
+    return (await response.json()).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 async function syncOnce() {
   const token = await getMeta("token");
   if (!token) return { ok: false, reason: "not_enrolled", ...(await outboxCounts()) };
@@ -106,6 +114,12 @@ async function syncOnce() {
     if (response.status === 403) {
       await wipe();
       return { ok: false, reason: "device_revoked", pending: 0, attention: 0 };
+    }
+    if (response.status === 400 && (await errorCode(response)) === "invalid_cursor") {
+      // A cursor the server no longer takes (from an older version of it): start the pull
+      // again from the beginning. Nothing waiting to send is touched.
+      await setMeta("cursor", null);
+      continue;
     }
     if (!response.ok) return { ok: false, reason: `http_${response.status}`,
                                ...(await outboxCounts()) };

@@ -1,0 +1,52 @@
+"""Book a follow-up (a visit, a call, a patient's own check-in) and mark it done."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..extensions import db
+from ..models import FollowUp, Patient, User, utcnow
+from ..scope import check_write
+from .assignment import assignee_for
+from .changes import keep_patient, write
+
+
+def new_follow_up_row(
+    actor: User, patient: Patient | None, record_id: uuid.UUID, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the row a new follow-up is stored as, assigned as the rules allow."""
+    patient = check_write(actor, patient, record_type="followup", adding=True, field="patient_id")
+    return {
+        **values,
+        "id": record_id,
+        "patient_id": patient.id,
+        "assigned_to_id": assignee_for(actor, patient, values.get("assigned_to_id"), "assigned_to"),
+    }
+
+
+def add_follow_up(actor: User, patient: Patient, values: dict[str, Any]) -> FollowUp:
+    """Book a follow-up (from a page) and return it, not yet committed."""
+    follow_up = FollowUp(**new_follow_up_row(actor, patient, uuid.uuid4(), values))
+    db.session.add(follow_up)
+    return follow_up
+
+
+def change_follow_up(actor: User, follow_up: FollowUp, values: dict[str, Any]) -> None:
+    """Change a follow-up of a patient the caller may write, keeping its patient."""
+    check_write(actor, follow_up.patient, record_type="followup", adding=False, field="id")
+    keep_patient(follow_up, values)
+    values = dict(values)
+    if "assigned_to_id" in values:
+        values["assigned_to_id"] = assignee_for(
+            actor, follow_up.patient, values["assigned_to_id"], "assigned_to"
+        )
+    write(follow_up, values)
+
+
+def complete_follow_up(actor: User, follow_up: FollowUp) -> bool:
+    """Mark a follow-up done now; return False if it already was."""
+    if follow_up.done_at is not None:
+        return False
+    change_follow_up(actor, follow_up, {"done_at": utcnow()})
+    return True
