@@ -187,7 +187,7 @@ def measure(url: str, scale: float) -> dict[str, float]:
 
     def bulk() -> None:
         with app.app_context():
-            rows = [{"id": uuid.UUID(c["id"]), "version": 1, "seq": 0,
+            rows = [{"id": uuid.UUID(c["id"]), "version": 1, "seq": 0, "created_seq": 0,
                      "patient_id": uuid.UUID(c["data"]["patient_id"]), "author_id": worker_id,
                      "source": "link_worker", "captured_at": NOW, "captured_utc_offset": 0,
                      "received_at": NOW, "measures": ANSWERS, "scores": SCORES, "needs": [],

@@ -75,9 +75,11 @@ def held_patient_ids(user: User) -> Select[uuid.UUID]:
 
 
 def writable_patients(user: User) -> Select[Patient]:
-    """Return a query of the patients this person may add records to (the referral form's list)."""
-    query = select(Patient).where(_held(user), Patient.status == "active")
-    return query if user.role != "patient" else query.where(false())
+    """Return a query of the patients this person may add records to (the referral form's list).
+
+    A patient adds only their own check-ins, which `check_write` says for each record.
+    """
+    return select(Patient).where(_held(user), Patient.status == "active")
 
 
 def on_caseload_of(

@@ -22,4 +22,5 @@ class PageForm(FlaskForm):
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             if formdata is None or hasattr(formdata, "getlist"):  # given by the caller
                 return formdata
-            return request.form if request.method in SUBMIT_METHODS else None
+            # As Flask-WTF does with an empty form: None, so the form's own data stands.
+            return (request.form or None) if request.method in SUBMIT_METHODS else None

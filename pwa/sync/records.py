@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -99,7 +100,7 @@ class Sent:
     base_version: int | None
     shape: Shape
 
-    @property
+    @cached_property
     def values(self) -> dict[str, Any]:
         return self.shape.values()
 
