@@ -90,12 +90,22 @@ def on_caseload_of(
 
 
 def may_read(user: User, patient: Patient) -> bool:
-    """Whether this person may read this patient's record and the records under it."""
+    """Whether this person may read this patient's record and the records under it on a page."""
     if user.role == "admin":
         return True
     if user.role == "link_worker":
         return patient.link_worker_id == user.id
     return user.role == "patient" and patient.user_id == user.id
+
+
+def may_hold(user: User, patient: Patient) -> bool:
+    """Whether this patient's records belong on this person's phone (what sync answers about).
+
+    As `held_patient_ids`: a link worker's phone lets go of a patient when they are discharged.
+    """
+    if user.role == "link_worker":
+        return patient.link_worker_id == user.id and patient.status == "active"
+    return may_read(user, patient)
 
 
 def check_write(
@@ -106,14 +116,14 @@ def check_write(
     `adding` is a new record under the patient (a discharged patient takes none, from anyone);
     `field` names the part of the change that pointed at the patient, for the message.
     """
-    if patient is None:
-        raise Refused("unknown_patient", {field: ["No such patient on your caseload."]})
-    if user.role == "patient":
-        if patient.user_id != user.id or record_type != "checkin" or not adding:
+    if user.role == "patient":  # the same answer whether or not another patient exists
+        if patient is None or patient.user_id != user.id or record_type != "checkin" or not adding:
             raise Refused("forbidden", {field: ["You can only send your own check-ins."]})
         if patient.status != "active":
             raise Refused("patient_discharged", {field: [DISCHARGED]}, keep=True)
         return patient
+    if patient is None:
+        raise Refused("unknown_patient", {field: ["No such patient on your caseload."]})
     if user.role == "admin":
         if adding and patient.status != "active":
             raise Refused("patient_discharged", {field: [DISCHARGED]})
@@ -128,16 +138,16 @@ def check_write(
     raise Refused("unknown_patient", {field: ["No such patient on your caseload."]})
 
 
-def refuse_unreadable(user: User, patient_id: uuid.UUID) -> Refused:
-    """Return the refusal for a change to an existing record this person may not read.
+def refuse_unreadable(user: User, patient_id: uuid.UUID | None) -> Refused:
+    """Return the refusal for a change to a record this person's phone may not hold.
 
-    The same words whatever the record holds, and nothing of it: kept for review only when the
-    sender once held its patient.
+    The same words whether the record exists or not, and nothing of it: kept for review only
+    when the sender once held its patient (`patient_id` None: no such record).
     """
     return Refused(
         "out_of_scope",
         {"id": ["This record is not on your caseload. It has not been changed."]},
-        keep=user.role == "link_worker" and once_held(user, patient_id),
+        keep=user.role == "link_worker" and patient_id is not None and once_held(user, patient_id),
     )
 
 

@@ -167,12 +167,17 @@ def test_a_new_patient_defaults_to_the_callers_caseload_and_updates_by_version(
     assert count(SyncReview) == 1
 
 
-def test_an_update_to_a_record_the_server_never_had_is_rejected(
-    client: FlaskClient, token: str
+def test_an_update_to_a_record_the_server_never_had_is_answered_as_one_out_of_reach(
+    client: FlaskClient, token: str, others_patient: Patient
 ) -> None:
-    result = sync(client, token, [patient_change(base=3)])["results"][0]
-    assert (result["status"], result["code"]) == ("rejected", "unknown_record")
-    assert count(Patient) == 0
+    missing = sync(client, token, [patient_change(base=3)])["results"][0]
+    theirs = sync(client, token, [patient_change(str(others_patient.id), base=3)])["results"][0]
+    assert (missing["status"], missing["code"]) == ("rejected", "out_of_scope")
+    # Whether a record exists is not for the caller to learn from the answer.
+    assert {k: v for k, v in missing.items() if k != "id"} == {
+        k: v for k, v in theirs.items() if k != "id"
+    }
+    assert count(Patient) == 1
 
 
 def test_follow_ups_and_referrals_sync(

@@ -260,3 +260,96 @@ def test_a_discharged_patient_takes_no_new_records_from_anyone(
     expected = "forbidden" if role == "patient" and kind != "checkin" else code
     assert (result["status"], result["code"]) == ("rejected", expected)
     assert snapshot(world)["own_children"] == (0, 0, 0)
+
+
+def answer(result: dict[str, Any]) -> dict[str, Any]:
+    """A result without its id: what the caller learns from it."""
+    return {key: value for key, value in result.items() if key != "id"}
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_a_patient_cannot_confirm_a_guess_of_what_staff_wrote_on_their_record(
+    kind: str, client: FlaskClient, worker: User, patient_user: User, patient: Patient
+) -> None:
+    asset = make_asset()
+    staff = {
+        "patient": patient,
+        "checkin": make_check_in(patient, worker),
+        "followup": make_follow_up(patient, note="Check how things went"),
+        "referral": make_referral(patient, asset, worker),
+    }[kind]
+    patient.referral_reason = "Bereaved in the spring"
+    db.session.commit()
+    from pwa.projections import PROJECTIONS
+
+    truth = PROJECTIONS[kind, "staff"](staff)  # all of it, hidden fields included
+    token = enrol(client, patient_user)
+    hidden = {"patient": "referral_reason", "checkin": "notes", "followup": "note",
+              "referral": "note"}[kind]  # fmt: skip
+    right = change(kind, staff.id, staff.version, truth)
+    wrong = change(kind, staff.id, staff.version, truth | {hidden: "A wrong guess"})
+    results = sync(client, token, [right, wrong])["results"]
+    assert results[0]["status"] != "duplicate"
+    assert answer(results[0]) == answer(results[1])  # the guess makes no difference
+
+
+def test_the_author_of_a_referral_learns_nothing_of_it_after_the_patient_moves(
+    client: FlaskClient, worker: User, other_worker: User, patient: Patient, world: World
+) -> None:
+    amara = enrol(client, worker)
+    referral = change("referral", uuid.uuid4(), None, data_for("referral", str(patient.id), world))
+    sync(client, amara, [referral])
+    patient.link_worker_id = other_worker.id
+    db.session.commit()
+    stored = db.session.get(AssetReferral, uuid.UUID(referral["id"]))
+    stored.status, stored.note = "attended", f"Ben's note {SECRET}"
+    db.session.commit()
+    guess = referral["data"] | {"status": "attended", "note": f"Ben's note {SECRET}"}
+    right = change("referral", referral["id"], 2, guess)
+    wrong = change("referral", referral["id"], 2, guess | {"note": "something else"})
+    results = sync(client, amara, [right, wrong])["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    assert answer(results[0]) == answer(results[1])
+
+
+def test_a_record_made_after_a_reassignment_in_the_same_batch_is_never_named(
+    client: FlaskClient, admin: User, worker: User, other_worker: User, patient: Patient,
+    world: World,
+) -> None:  # fmt: skip
+    amara = enrol(client, worker)
+    cursor = sync(client, amara)["cursor"]
+    moved = {"given_name": "Patricia", "family_name": "Walsh", "date_of_birth": "1950-05-17",
+             "referral_reason": "Feeling isolated", "needs": ["loneliness"],
+             "consent_to_contact": True, "link_worker_id": str(other_worker.id)}  # fmt: skip
+    later = change("followup", uuid.uuid4(), None, data_for("followup", str(patient.id), world))
+    body = sync(client, enrol(client, admin), [change("patient", patient.id, 1, moved), later])
+    assert [r["status"] for r in body["results"]] == ["applied", "applied"]
+    deleted = {e["id"] for e in sync(client, amara, cursor=cursor)["changes"] if e["deleted"]}
+    assert str(patient.id) in deleted
+    assert later["id"] not in deleted
+
+
+def test_a_patient_hears_the_same_whether_another_patient_exists_or_not(
+    client: FlaskClient, patient_user: User, world: World
+) -> None:
+    token = enrol(client, patient_user)
+    real = change("checkin", uuid.uuid4(), None, data_for("checkin", str(world.victim.id), world))
+    made_up = change("checkin", uuid.uuid4(), None, data_for("checkin", str(uuid.uuid4()), world))
+    results = sync(client, token, [real, made_up])["results"]
+    assert answer(results[0]) == answer(results[1])
+    assert results[0]["code"] == "forbidden"
+
+
+def test_a_discharged_patients_check_in_is_not_sent_back_to_the_phone_that_let_go(
+    client: FlaskClient, worker: User, patient: Patient, world: World
+) -> None:
+    amara = enrol(client, worker)
+    check_in = make_check_in(patient, worker)
+    check_in.notes = f"Private {SECRET}"
+    patient.status = "discharged"
+    db.session.commit()
+    altered = change("checkin", check_in.id, 1, data_for("checkin", str(patient.id), world))
+    body = sync(client, amara, [altered])
+    assert (body["results"][0]["status"], body["results"][0]["code"]) == (
+        "rejected", "out_of_scope")  # fmt: skip
+    assert SECRET not in json.dumps(body)

@@ -14,7 +14,6 @@ from sqlalchemy import insert
 from ..audit import audit
 from ..extensions import db
 from ..models import AuditEvent, Device, User, utcnow
-from ..models.base import next_sequence_numbers
 from ..projections import feed_entry
 from ..scope import audience
 from .apply import Batch, apply_batch
@@ -29,9 +28,7 @@ def sync(
     actor: User, device: Device | None, changes: list[Any], cursor: Position, page_size: int
 ) -> dict[str, Any]:
     """Apply each change in its own transaction, then return a page of the caller's feed."""
-    # One number per change, reserved at once: a new record takes its own from here.
-    numbers = next_sequence_numbers(db.session(), len(changes)) if changes else range(0)
-    batch = Batch(actor, device, iter(numbers))
+    batch = Batch(actor, device)
     outcomes = apply_batch(changes, batch)
     device_id = device.id if device else None
     audits = [

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from .. import scope
 from ..database import dialect_insert
 from ..extensions import db
 from ..models import Device, Patient, Synced, SyncReview, User, utcnow
+from ..models.base import next_sequence_numbers
 from ..scope import Refused
 from .records import Sent, read_change, shown_id
 
@@ -58,11 +58,10 @@ class Outcome:
 
 @dataclass
 class Batch:
-    """Who is syncing, and the change sequence numbers reserved for this batch's new records."""
+    """Who is syncing, from which device, and the patients looked up so far."""
 
     actor: User
     device: Device | None
-    numbers: Iterator[int]
     # Patients looked up in this batch. The session's identity map holds objects weakly, so
     # without this each change of a 500-change batch would load its patient again.
     patients: dict[uuid.UUID, Patient] = field(default_factory=dict)
@@ -134,18 +133,24 @@ def _may_wait_with(sent: Sent, waiting: list[_New]) -> bool:
 
 
 def _new_row(sent: Sent, batch: Batch) -> dict[str, Any]:
-    """Return the row a new record is inserted as, with its change sequence number."""
+    """Return the row a new record is inserted as (its change number comes at the insert)."""
     patient = None if sent.kind.name == "patient" else batch.patient(sent.patient_id)
-    row = sent.kind.new_row(batch.actor, patient, sent.id, sent.values, batch.device)
-    seq = next(batch.numbers)
-    row |= {"version": 1, "seq": seq, "created_seq": seq}
-    if sent.kind.name == "patient":
-        row["scope_seq"] = seq  # a new patient enters their caseload now
-    return row
+    return sent.kind.new_row(batch.actor, patient, sent.id, sent.values, batch.device)
 
 
 def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: Batch) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins."""
+    """INSERT ... ON CONFLICT DO NOTHING: the database, not a prior SELECT, decides who wins.
+
+    The run's change numbers are taken now, after every change sent before it was written: a
+    record sent after a patient's reassignment in the same batch is numbered after the
+    patient left the old caseload, so that caseload's phone is never told of it.
+    """
+    numbers = iter(next_sequence_numbers(db.session(), len(waiting)))
+    for new in waiting:
+        seq = next(numbers)
+        new.row |= {"version": 1, "seq": seq, "created_seq": seq}
+        if new.sent.kind.name == "patient":
+            new.row["scope_seq"] = seq  # a new patient enters their caseload now
     table = waiting[0].sent.kind.model.__table__  # type: ignore[attr-defined]
     statement = (
         dialect_insert(table)
@@ -188,14 +193,13 @@ def _judge(sent: Sent, batch: Batch) -> Outcome:
     """Settle a change by the record that has its id: a duplicate, a conflict or an update."""
     kind, actor, values = sent.kind, batch.actor, sent.values
     existing = db.session.get(kind.model, sent.id, with_for_update=True, populate_existing=True)
-    if existing is None:
-        raise Refused("unknown_record",
-                      {"base_version": ["The server has no such record to update."]})  # fmt: skip
+    if existing is None:  # the same answer as for a record the caller may not see
+        raise scope.refuse_unreadable(actor, None)
     patient = kind.patient_of(existing)
-    readable = scope.may_read(actor, patient)
-    if _is_resend(existing, sent, actor, readable):
+    held = scope.may_hold(actor, patient)
+    if _is_resend(existing, sent, actor, held):
         return Outcome(str(sent.id), "duplicate", version=existing.version)
-    if not readable:
+    if not held:
         raise scope.refuse_unreadable(actor, patient.id)
     if kind.change is None:
         _keep_for_review("conflict", sent, batch)
@@ -212,14 +216,18 @@ def _judge(sent: Sent, batch: Batch) -> Outcome:
                    audit_action=f"{kind.name}.update", patient_id=patient.id)  # fmt: skip
 
 
-def _is_resend(existing: Synced, sent: Sent, actor: User, readable: bool) -> bool:
-    """Whether the stored record is what the caller sent, and theirs to know: a duplicate.
+def _is_resend(existing: Synced, sent: Sent, actor: User, held: bool) -> bool:
+    """Whether the stored record is what the caller sent, and all of it theirs to know.
 
-    Anyone else hears nothing of its content, not even that it matches.
+    A `duplicate` confirms every field, so it is said only to whoever receives the whole
+    record (staff whose phone holds it), or to the author of a record that never changes
+    (they wrote every word of it). Anyone else hears nothing of its content, not even that
+    a guess of it is right.
     """
     kind = sent.kind
+    whole = held and scope.audience(actor) == "staff"
     authored = kind.author_column is not None and getattr(existing, kind.author_column) == actor.id
-    return (readable or authored) and kind.same_content(existing, sent.values)
+    return (whole or authored) and kind.same_content(existing, sent.values)
 
 
 def _resent(sent: Sent, batch: Batch) -> Outcome | None:
@@ -227,8 +235,8 @@ def _resent(sent: Sent, batch: Batch) -> Outcome | None:
     existing = db.session.get(sent.kind.model, sent.id)
     if existing is None:
         return None
-    readable = scope.may_read(batch.actor, sent.kind.patient_of(existing))
-    if not _is_resend(existing, sent, batch.actor, readable):
+    held = scope.may_hold(batch.actor, sent.kind.patient_of(existing))
+    if not _is_resend(existing, sent, batch.actor, held):
         return None
     return Outcome(str(sent.id), "duplicate", version=existing.version)
 

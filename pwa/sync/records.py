@@ -26,8 +26,8 @@ class RecordType:
     # exists (None: the record never changes once stored; a correction is a new one).
     new_row: NewRow
     change: Callable[[User, Any, dict[str, Any]], None] | None
-    # Who created a record of this type, if it says: its author may resend it after its
-    # patient has left their caseload and hear `duplicate`, having written it themselves.
+    # Who wrote a record that never changes: its author may resend it (after its patient has
+    # left their caseload, say) and hear `duplicate`, having written every word of it.
     author_column: str | None = None
     # Fields a phone may leave out to mean "as it is" (the caller, or the patient's worker).
     defaulted: tuple[str, ...] = ()
@@ -85,7 +85,6 @@ RECORD_TYPES: dict[str, RecordType] = {
                 actor, patient, record_id, values
             ),
             casework.change_referral,
-            author_column="created_by_id",
         ),
     )
 }
