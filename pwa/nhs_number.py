@@ -15,7 +15,8 @@ def normalise_nhs_number(text: str) -> str:
 def is_valid_nhs_number(text: str) -> bool:
     """Return whether text is a 10-digit NHS number whose check digit is right."""
     digits = normalise_nhs_number(text)
-    if not re.fullmatch(r"\d{10}", digits):
+    # [0-9], not \d: Python's \d takes any script's digits, which the GP system would not.
+    if not re.fullmatch(r"[0-9]{10}", digits):
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], _WEIGHTS, strict=True))
     check = 11 - total % 11

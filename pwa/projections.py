@@ -3,8 +3,9 @@
 Staff (link workers and admins) receive the record as DESIGN.md names its fields. A patient's
 phone receives exactly what the patient's own pages show: their check-ins' scores (with the
 answers, needs and notes only of the ones they made themselves), their upcoming contacts (date
-and kind), their referrals (which group, and how it is going) and those groups' directory entries.
-Staff notes, the referral reason and other staff-only fields never reach it.
+and kind; one that has happened leaves the phone), their referrals (which group, and how it is
+going) and those groups' directory entries. Staff notes, the referral reason and other
+staff-only fields never reach it.
 """
 
 from __future__ import annotations
@@ -79,12 +80,14 @@ def follow_up_for_staff(follow_up: FollowUp) -> dict[str, Any]:
     }
 
 
-def follow_up_for_patient(follow_up: FollowUp) -> dict[str, Any]:
+def follow_up_for_patient(follow_up: FollowUp) -> dict[str, Any] | None:
+    """An upcoming contact: its date and kind. Once done it is no longer shown (None)."""
+    if follow_up.done_at is not None:
+        return None
     return {
         "patient_id": str(follow_up.patient_id),
         "due_at": follow_up.due_at.isoformat(),
         "kind": follow_up.kind,
-        "done_at": follow_up.done_at.isoformat() if follow_up.done_at else None,
     }
 
 
@@ -126,7 +129,9 @@ TYPE_NAMES: dict[type[Synced], str] = {
     AssetReferral: "referral",
     CommunityAsset: "asset",
 }
-PROJECTIONS: dict[tuple[str, Audience], Callable[[Any], dict[str, Any]]] = {
+# A projection gives the record's `data` for that audience, or None when the audience does not
+# see the record at all (the feed then tells the phone to let go of it).
+PROJECTIONS: dict[tuple[str, Audience], Callable[[Any], dict[str, Any] | None]] = {
     ("patient", "staff"): patient_for_staff,
     ("patient", "patient"): patient_for_patient,
     ("checkin", "staff"): check_in_for_staff,
@@ -143,10 +148,13 @@ PROJECTIONS: dict[tuple[str, Audience], Callable[[Any], dict[str, Any]]] = {
 def feed_entry(record: Synced, audience: Audience) -> dict[str, Any]:
     """Return a record as the sync feed carries it to this audience."""
     type_name = TYPE_NAMES[type(record)]
+    data = PROJECTIONS[type_name, audience](record)
+    if data is None:
+        return {"id": str(record.id), "type": type_name, "deleted": True}
     return {
         "id": str(record.id),
         "type": type_name,
         "version": record.version,
         "deleted": False,
-        "data": PROJECTIONS[type_name, audience](record),
+        "data": data,
     }

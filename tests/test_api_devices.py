@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -145,3 +146,13 @@ def test_the_api_describes_itself_in_valid_openapi_3_1(client: FlaskClient) -> N
     validate(document)  # raises on an invalid document
     assert document["openapi"] == "3.1.0"
     assert {"/devices", "/devices/current", "/sync", "/openapi.json"} <= set(document["paths"])
+
+
+@pytest.mark.parametrize("username", ["\ud800", "amara\x00", "\udfffamara"])
+def test_enrolling_with_a_username_no_one_could_type_is_a_clear_refusal(
+    client: FlaskClient, worker: User, username: str
+) -> None:
+    body = json.dumps({"username": username, "password": "x", "name": "Phone"})
+    response = client.post("/api/v1/devices", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert "username" in response.json["error"]["fields"]

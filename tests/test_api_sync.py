@@ -230,6 +230,8 @@ def test_follow_ups_and_referrals_sync(
         (patient_change(given_name=""), "validation_failed", "given_name"),
         (patient_change(nhs_number="943 476 5918"), "validation_failed", "nhs_number"),
         (patient_change(needs=["moonlighting"]), "validation_failed", "needs"),
+        (patient_change(needs=["debt", "x\ud83d"]), "validation_failed", "needs"),  # said back
+        (patient_change(given_name="Ni\udfffa"), "validation_failed", "given_name"),
         (patient_change(given_name="Ni\x00a"), "validation_failed", "given_name"),
         (patient_change(consent_to_contact="yes"), "validation_failed", "consent_to_contact"),
         (patient_change(link_worker_id=str(uuid.uuid4())), "validation_failed", "link_worker_id"),

@@ -122,7 +122,8 @@ def test_a_forged_or_garbled_cursor_is_a_400(app: Flask, client: FlaskClient, wo
     forged_elsewhere = Position(5, 0, "").encode()
     app.config["SECRET_KEY"] = "test-secret"
     assert other_key != forged_elsewhere
-    for cursor in ("rubbish", huge, unsigned, forged_elsewhere, "=" * 300, real[:-1]):
+    garbled = [real[:5] + "!!!" + real[5:], real + "====", real + "\n", f" {real}"]
+    for cursor in ("rubbish", huge, unsigned, forged_elsewhere, "=" * 300, real[:-1], *garbled):
         response = client.post("/api/v1/sync", json={"cursor": cursor},
                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         assert response.status_code == 400, cursor
@@ -148,18 +149,23 @@ def test_a_file_where_text_is_expected_is_a_form_error(
     assert message in response.get_data(as_text=True)
 
 
-def test_a_file_in_the_check_in_form_saves_nothing(
-    client: FlaskClient, worker: User, patient: Patient
+@pytest.mark.parametrize("as_file", ["notes", "needs", "ucla3__companionship", "stray"])
+def test_a_file_in_the_check_in_form_is_an_error_and_saves_nothing(
+    client: FlaskClient, worker: User, patient: Patient, as_file: str
 ) -> None:
     import io
 
     sign_in(client, worker)
-    data = {"ucla3__companionship": (io.BytesIO(b"1"), "a.txt"), "ucla3__left_out": "1",
-            "ucla3__isolated": "1", "notes": (io.BytesIO(b"x" * 100), "notes.txt")}  # fmt: skip
+    data: dict[str, object] = {
+        "ucla3__companionship": "1", "ucla3__left_out": "1", "ucla3__isolated": "1",
+        "notes": "Fine", "needs": "debt",
+    }  # fmt: skip
+    data[as_file] = (io.BytesIO(b"x" * 100), "upload.txt")
     response = client.post(f"/patients/{patient.id}/check-ins/new", data=data,
                            content_type="multipart/form-data")  # fmt: skip
     assert response.status_code == 200
-    assert "Answer this question" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "a file cannot be sent" in page or "it takes no files" in page
     assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
 
 

@@ -21,6 +21,8 @@ def test_it_accepts_numbers_with_the_right_check_digit(number: str) -> None:
         "94347659A9",  # a letter
         "",
         "1000000010",  # first nine digits give remainder 1: check digit 10, never valid
+        "٩٤٣٤٧٦٥٩١٩",  # the right digits, in Arabic-Indic numerals
+        "９４３４７６５９１９",  # and fullwidth
     ],
 )
 def test_it_refuses_anything_else(number: str) -> None:

@@ -25,6 +25,7 @@ AWKWARD = st.sampled_from([
     "00000000-0000-0000-0000-000000000000", "NaN", "-0", "☃", "patient", "checkin", "self",
     2**63, -(2**63) - 1, 10**400, 0, -1, 1.5, 1e308, True, False, None, [], {}, [None],
     {"ucla3": {"companionship": 1, "left_out": 1, "isolated": "1"}},
+    ["\ud800"], ["debt", "x\ud83d"], {"\udfff": 1}, {"ucla3\ud800": {}}, ["debt", "debt"],
 ])  # fmt: skip
 SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
            | st.text(st.characters(exclude_categories=()), max_size=30) | AWKWARD)  # fmt: skip

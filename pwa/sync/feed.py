@@ -65,6 +65,8 @@ class Position(NamedTuple):
                 raise ValueError
             if record and (len(record) != 32 or record != uuid.UUID(record).hex):
                 raise ValueError
+            if position.encode() != cursor:  # base64 skips stray characters: only ours exactly
+                raise ValueError
             return position
         except (ValueError, UnicodeDecodeError):
             raise BadCursor(cursor) from None

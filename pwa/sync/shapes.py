@@ -158,8 +158,10 @@ def Codes(options: Iterable[str]) -> Any:
             raise PydanticCustomError("codes", "Must be a list of codes.")
         unknown = [v for v in value if v not in allowed]
         if unknown:
+            # ascii(): what was sent is said back escaped, so no character of it can break
+            # the answer (half a surrogate pair cannot be written as UTF-8).
             raise PydanticCustomError("codes", "Unknown: {unknown}. Must be from: {options}.",
-                                      {"unknown": ", ".join(unknown[:5])[:200],
+                                      {"unknown": ", ".join(ascii(v)[:40] for v in unknown[:5]),
                                        "options": ", ".join(allowed)})  # fmt: skip
         return [code for code in allowed if code in value]
 
@@ -199,6 +201,11 @@ Measures = Annotated[
     }),
 ]  # fmt: skip
 
+
+# A username or password as typed: not trimmed, but storable (no NUL, whole characters).
+Credential = Annotated[
+    str, StringConstraints(strict=True, max_length=1000), AfterValidator(_rule(rules.storable_text))
+]
 
 if TYPE_CHECKING:  # what each field holds once checked
     Name: TypeAlias = str
@@ -343,8 +350,8 @@ class EnrolRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     name: DeviceName
-    username: Annotated[str, StringConstraints(strict=True, max_length=200)] | None = None
-    password: Annotated[str, StringConstraints(strict=True, max_length=1000)] | None = None
+    username: Credential | None = None
+    password: Credential | None = None
 
 
 class PushKeys(BaseModel):
@@ -387,7 +394,11 @@ _PLAIN = {
 def field_errors(error: ValidationError) -> dict[str, list[str]]:
     """Return a validation error as {field: [messages]}, fields named as the contract names them."""
     found: dict[str, list[str]] = {}
-    for problem in error.errors(include_url=False, include_input=False):
+    try:
+        problems = error.errors(include_url=False, include_input=False)
+    except UnicodeEncodeError:  # a message quoting unstorable text: say so, without quoting it
+        return {"change": ["Holds text that cannot be stored (half of a surrogate pair)."]}
+    for problem in problems:
         field = ".".join(str(part) for part in problem["loc"]) or "body"
         template = _PLAIN.get(problem["type"])
         message = template.format(**problem.get("ctx", {})) if template else problem["msg"]
