@@ -56,18 +56,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config["TEMPLATE_CACHE_DIR"]
         )
 
-    db.init_app(app)
-    configure_database(app)
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-
     from . import cli, errors, filters, input_limits, security
     from .views import register_views
 
-    input_limits.init_app(app)
+    db.init_app(app)
+    configure_database(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    # Before-request order matters: the security headers' nonce first (so even a refusal's
+    # page can run its script), then the body limits, before CSRF or the limiter read a body.
     security.init_app(app)
+    input_limits.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     cli.init_app(app)

@@ -115,7 +115,7 @@ def refuse_nul_bytes() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the limits: first of all the app's before-request functions."""
+    """Install the limits. Call it before any extension whose before-request reads a body."""
     app.request_class = BoundedRequest
-    app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
-    app.before_request_funcs[None].insert(1, refuse_nul_bytes)
+    app.before_request(limit_body)
+    app.before_request(refuse_nul_bytes)

@@ -138,6 +138,15 @@ def check_write(
     raise Refused("unknown_patient", {field: ["No such patient on your caseload."]})
 
 
+def may_change(user: User, patient: Patient) -> bool:
+    """Whether this person may change this patient's existing records (a page's own buttons)."""
+    try:
+        check_write(user, patient, record_type="patient", adding=False, field="id")
+    except Refused:
+        return False
+    return True
+
+
 def refuse_unreadable(user: User, patient_id: uuid.UUID | None) -> Refused:
     """Return the refusal for a change to a record this person's phone may not hold.
 
@@ -162,5 +171,8 @@ def once_held(user: User, patient_id: uuid.UUID) -> bool:
 
 
 DISCHARGED = "This patient has been discharged, so nothing new can be added to their record."
-DISCHARGED_NOW = "This patient has been discharged, so their record can no longer be changed."
+DISCHARGED_NOW = (
+    "This patient has been discharged, so their record can no longer be changed. If something "
+    "in it must change, ask your practice admin."
+)
 LEFT = "This patient is no longer on your caseload."

@@ -227,3 +227,16 @@ def test_a_sync_may_hold_good_changes_beside_a_large_valid_one(
     token = enrol(client, worker)
     big = check_in_change(patient, notes="é" * 10_000)  # at the limit, 20 KB of UTF-8
     assert sync(client, token, [big])["results"][0]["status"] == "applied"
+
+
+def test_the_page_refusing_a_body_too_large_still_runs_its_script(
+    client: FlaskClient, worker: User
+) -> None:
+    import re
+
+    sign_in(client, worker)
+    response = client.post("/patients/new", data={"notes": "x" * 300_000})
+    assert response.status_code == 413
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)  # type: ignore[union-attr]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)

@@ -249,3 +249,38 @@ def test_discharged_patients_are_listed_apart(
     assert "Gone Mine" in page
     assert "Active Mine" not in page and "Gone Theirs" not in page
     assert "Add a patient" not in page
+
+
+def test_a_discharged_patients_record_offers_only_what_may_still_be_done(
+    client: FlaskClient, admin: User, worker: User, patient: Patient
+) -> None:
+    from .conftest import make_asset, make_follow_up, make_referral
+
+    make_follow_up(patient)
+    make_referral(patient, make_asset(), worker)
+    sign_in(client, worker)
+    client.post(f"/patients/{patient.id}/discharge")
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    for offer in ("Edit details", "Mark as done", "Record a check-in", ">Update<"):
+        assert offer not in page, offer
+    assert "ask your practice admin" in page
+    listing = client.get("/caseload?status=discharged").get_data(as_text=True)
+    assert "Overdue" not in listing and "Discharged" in listing
+    # An admin may still correct the record (though not add to it).
+    sign_in(client, admin)
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "Edit details" in page and "Mark as done" in page
+    assert "Record a check-in" not in page
+
+
+@pytest.mark.parametrize("query", ["", "?status=discharged"])
+def test_the_caseload_tab_is_titled_as_its_heading(
+    client: FlaskClient, worker: User, query: str
+) -> None:
+    import re
+
+    sign_in(client, worker)
+    page = client.get(f"/caseload{query}").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)  # type: ignore[union-attr]
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)  # type: ignore[union-attr]
+    assert title.split(" – ")[0].strip() == heading

@@ -433,8 +433,13 @@ def test_nothing_is_gathered_outside_reminder_hours(
     make_follow_up(patient, due_at=start_of_today() + timedelta(hours=10))
     night = datetime.now(LONDON).replace(hour=23, minute=30).astimezone(UTC)
     assert send_reminders(night) == {"outside_hours": 1}
-    morning = datetime.now(LONDON).replace(hour=8, minute=0).astimezone(UTC)
-    assert send_reminders(morning)["sent"] == 1
+    # The next moment inside the hours, never in the past: a run's lease is timed by the real
+    # clock, so a run "at 8am" started at 3pm would think it had overrun and send nothing.
+    local = datetime.now(LONDON)
+    morning = local if 8 <= local.hour < 20 else local.replace(hour=8, minute=0) + timedelta(
+        days=1 if local.hour >= 20 else 0
+    )
+    assert send_reminders(morning.astimezone(UTC))["sent"] == 1
 
 
 def test_the_command_sends_what_is_due_and_says_how_it_went(

@@ -18,7 +18,7 @@ from ..forms.patient import AssignForm, DischargeForm, PatientForm
 from ..forms.referral import ReferralStatusForm
 from ..models import User
 from ..progress import outcomes
-from ..scope import Refused
+from ..scope import Refused, may_change
 
 bp = Blueprint("patients", __name__)
 
@@ -88,6 +88,7 @@ def show_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     return render_template(
         "patients/show.html",
         patient=patient,
+        can_change=may_change(current_user, patient),
         check_ins=list(reversed(patient.check_ins)),
         outcomes=outcomes(patient.check_ins),
         assign_form=assign_form,
@@ -115,10 +116,9 @@ def assign_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
             return refused_page(refusal, patient)
         audit("patient.assign", patient)
         db.session.commit()
-        flash(
-            f"{patient.full_name} is now on {patient.link_worker.display_name}'s caseload",
-            "success",
-        )
+        where = "caseload" if patient.status == "active" else "list of discharged patients"
+        flash(f"{patient.full_name} is now on {patient.link_worker.display_name}'s {where}",
+              "success")  # fmt: skip
     return redirect(url_for("patients.show_patient", patient_id=patient.id))
 
 
