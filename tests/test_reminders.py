@@ -436,8 +436,10 @@ def test_nothing_is_gathered_outside_reminder_hours(
     # The next moment inside the hours, never in the past: a run's lease is timed by the real
     # clock, so a run "at 8am" started at 3pm would think it had overrun and send nothing.
     local = datetime.now(LONDON)
-    morning = local if 8 <= local.hour < 20 else local.replace(hour=8, minute=0) + timedelta(
-        days=1 if local.hour >= 20 else 0
+    morning = (
+        local
+        if 8 <= local.hour < 20
+        else local.replace(hour=8, minute=0) + timedelta(days=1 if local.hour >= 20 else 0)
     )
     assert send_reminders(morning.astimezone(UTC))["sent"] == 1
 
