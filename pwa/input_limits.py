@@ -1,7 +1,7 @@
 """Bound every request before any view (or extension) reads it: DESIGN.md, "Input limits".
 
-- One size limit per route, set before anything reads the body, so it holds for a chunked
-  body too (Werkzeug then stops reading at the limit and answers 413).
+- One size limit per route, set before anything reads the body; a body sent without a length
+  (chunked) is read here whole or refused with a 413, never cut short.
 - JSON nested deeper than any record needs is refused as malformed, on every route.
 - Form values holding NUL are refused: no person types it, and PostgreSQL cannot store it.
 """

@@ -178,11 +178,20 @@ def _settle(sent: Sent, batch: Batch) -> Outcome:
         savepoint.commit()
         return outcome
     except StaleDataError:
-        # Another writer changed the record between our read and our write: a conflict.
+        # Another writer changed the record between our read and our write: a conflict. That
+        # writer may have moved the patient out of the caller's reach: judged again before the
+        # server's copy goes back.
         savepoint.rollback()
         current = db.session.get(sent.kind.model, sent.id, populate_existing=True)
+        patient = None
+        if current is not None:  # as the other writer left it, not as this batch loaded it
+            patient = db.session.get(Patient, sent.kind.patient_of(current).id,
+                                     populate_existing=True)  # fmt: skip
+        if current is None or patient is None or not scope.may_hold(batch.actor, patient):
+            held_id = patient.id if patient is not None else None
+            return _refused(sent, scope.refuse_unreadable(batch.actor, held_id), batch)
         _keep_for_review("conflict", sent, batch)
-        return Outcome(str(sent.id), "conflict", version=current.version if current else None,
+        return Outcome(str(sent.id), "conflict", version=current.version,
                        code="stale_version", server_record=current)  # fmt: skip
     except Refused as refusal:
         savepoint.rollback()

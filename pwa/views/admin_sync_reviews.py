@@ -48,9 +48,8 @@ def list_reviews() -> ResponseReturnValue:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     rows = db.session.execute(
-        db.select(SyncReview, User.display_name)
+        waiting.add_columns(User.display_name)
         .join(User, User.id == SyncReview.user_id)
-        .where(SyncReview.resolved_at.is_(None))
         .order_by(SyncReview.received_at, SyncReview.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
