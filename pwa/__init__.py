@@ -20,7 +20,8 @@ from jinja2 import (
 from . import models  # noqa: F401 - register the tables with the metadata
 from .config import configure
 from .database import configure_database
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, login_manager, migrate
+from .sessions import CookieSessions
 
 try:
     __version__ = version("link-worker-pwa")
@@ -56,18 +57,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config["TEMPLATE_CACHE_DIR"]
         )
 
-    from . import cli, errors, filters, input_limits, security
+    from . import cli, errors, filters, input_limits, security, throttle
     from .views import register_views
 
+    app.session_interface = CookieSessions()
     db.init_app(app)
     configure_database(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     # Before-request order matters: the security headers' nonce first (so even a refusal's
-    # page can run its script), then the body limits, before CSRF or the limiter read a body.
+    # page can run its script), then the body limits, before CSRF reads a body.
     security.init_app(app)
     input_limits.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
     login_manager.init_app(app)
     errors.init_app(app)
     filters.init_app(app)

@@ -6,20 +6,21 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from pydantic import BaseModel, ValidationError
 from wtforms.validators import ValidationError as CSRFTokenError
 
+from .accounts import SignInRefused, sign_in_with_password
 from .audit import audit
-from .devices import TokenProblem, device_for_token, enrol_device, revoke_device
-from .extensions import csrf, db, limiter, username_key
-from .models import User
+from .devices import TokenProblem, device_for_token, end_devices, enrol_device
+from .extensions import csrf, db
+from .models import Device, User
 from .openapi import openapi_document
-from .passwords import user_with_password
 from .push import public_key, read_subscription, remove_subscription, save_subscription
+from .sessions import current_web_session
 from .sync import MAX_CHANGES, BadCursor, Position, sync
 from .sync.shapes import (
     EnrolRequest,
@@ -28,6 +29,7 @@ from .sync.shapes import (
     SyncRequest,
     field_errors,
 )
+from .throttle import remember_browser
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -93,36 +95,26 @@ def device_required(view: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
-def _failed_enrolment(response: Any) -> bool:
-    return getattr(response, "status_code", 200) == 401
-
-
 @bp.post("/devices")
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMITS"],
-    key_func=username_key,
-    deduct_when=_failed_enrolment,
-    scope="sign-in-user",
-)
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_ADDRESS_LIMITS"],
-    deduct_when=_failed_enrolment,
-    scope="sign-in-address",
-)
 def enrol() -> ResponseReturnValue:
     """Enrol this device with a username and password, or from a signed-in page."""
     body = read_body(EnrolRequest, "Name this device, and sign in.")
-    user = _user_from_password(body) if body.username is not None else _user_from_session()
+    by_password = body.username is not None
+    user = _user_from_password(body) if by_password else _user_from_session()
     if not isinstance(user, User):
         return user
-    device, token = enrol_device(user, body.name)
+    web_session = None if by_password else current_web_session()
+    device, token = enrol_device(user, body.name, web_session.id if web_session else None)
     audit("device.enrol", record_type="device", record_id=str(device.id), user_id=user.id)
     db.session.commit()
-    return jsonify(
+    response = jsonify(
         device_id=str(device.id),
         token=token,
         user={"id": str(user.id), "role": user.role, "display_name": user.display_name},
-    ), 201
+    )
+    if by_password:
+        remember_browser(response, body.username or "")
+    return response, 201
 
 
 def _user_from_password(body: EnrolRequest) -> User | ResponseReturnValue:
@@ -133,10 +125,16 @@ def _user_from_password(body: EnrolRequest) -> User | ResponseReturnValue:
             422,
             {"username": ["Required."], "password": ["Required."]},
         )
-    user = user_with_password(body.username, body.password)
-    if user is None or not user.active:
-        return api_error("invalid_credentials", "The username or password is not right.", 401)
-    return user
+    outcome = sign_in_with_password(body.username, body.password)
+    if isinstance(outcome, SignInRefused):
+        db.session.commit()  # the failure's count and its audit row
+        if outcome.retry_after is not None:
+            response = make_response(api_error(outcome.code, outcome.message, 429))
+            response.headers["Retry-After"] = str(outcome.retry_after)
+            return response
+        # A deactivated account is told apart only to whoever knows its password.
+        return api_error(outcome.code, outcome.message, 401)
+    return outcome
 
 
 def _user_from_session() -> User | ResponseReturnValue:
@@ -153,10 +151,9 @@ def _user_from_session() -> User | ResponseReturnValue:
 @device_required
 def sign_out_device() -> ResponseReturnValue:
     """Sign this device out: its token stops working."""
-    revoke_device(g.device)
-    audit(
-        "device.revoke", record_type="device", record_id=str(g.device.id), user_id=g.device.user_id
-    )
+    end_devices(Device.id == g.device.id, "signed_out")
+    audit("device.sign_out", record_type="device", record_id=str(g.device.id),
+          user_id=g.device.user_id)  # fmt: skip
     db.session.commit()
     return "", 204
 

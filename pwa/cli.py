@@ -1,5 +1,5 @@
-"""Command-line tasks: `flask --app pwa create-user`, `seed-demo`, `push-key` and
-`send-reminders`."""
+"""Command-line tasks: `flask --app pwa create-user`, `set-password`, `set-role`, `seed-demo`,
+`push-key` and `send-reminders`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .accounts import RoleChangeRefused, change_password, change_role
 from .audit import audit
 from .demo import DEMO_PASSWORD, DEMO_USERS, DemoRefused, seed_demo
 from .extensions import db
@@ -46,6 +47,48 @@ def create_user(username: str, role: str, display_name: str | None, password: st
     audit("user.create", record_type="user", record_id=str(user.id))
     db.session.commit()
     click.echo(f"Created {role} {username}")
+
+
+def _user_named(username: str) -> User:
+    user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"there is no user called {username!r}")
+    return user
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for, unseen, when left out.")  # fmt: skip
+@with_appcontext
+def set_password(username: str, password: str) -> None:
+    """Give a user a new password: every session and phone of theirs must sign in again."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"must be at least {MIN_PASSWORD_LENGTH} characters", param_hint="password"
+        )
+    user = _user_named(username)
+    change_password(user, password)
+    db.session.commit()
+    click.echo(f"New password set for {user.username}; they are signed out everywhere.")
+
+
+@click.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@with_appcontext
+def set_role(username: str, role: str) -> None:
+    """Change what a user may do: every session and phone of theirs must sign in again."""
+    user = _user_named(username)
+    if user.role == role:
+        click.echo(f"{user.username} is already a {role}.")
+        return
+    try:
+        change_role(user, role)
+    except RoleChangeRefused as refusal:
+        raise click.ClickException(str(refusal)) from None
+    db.session.commit()
+    click.echo(f"{user.username} is now a {role}; they are signed out everywhere.")
 
 
 @click.command("seed-demo")
@@ -96,6 +139,8 @@ def send_reminders_command() -> None:
 def init_app(app: Flask) -> None:
     """Add the commands to `flask --app pwa`."""
     app.cli.add_command(create_user)
+    app.cli.add_command(set_password)
+    app.cli.add_command(set_role)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(push_key_command)
     app.cli.add_command(send_reminders_command)

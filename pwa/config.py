@@ -27,7 +27,10 @@ DEFAULTS: dict[str, Any] = {
     # Who runs this server, for push services to contact: mailto: or https: (Apple refuses
     # others). Sending refuses to start without it.
     "VAPID_SUBJECT": None,
-    # Push endpoints must be https; tests run a fake push service on http://127.0.0.1.
+    # Push endpoints must be https on a known push service (pwa/push_endpoints.py); more hosts
+    # here, e.g. ["push.example.org", "*.push.example.net"].
+    "PUSH_EXTRA_HOSTS": [],
+    # Tests only: the tests' fake push service listens on http://127.0.0.1.
     "PUSH_ALLOW_LOOPBACK_HTTP": False,
     # How long one push may take before the run moves on (and skips that push service's other
     # pushes until the next run).
@@ -45,14 +48,21 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_MEMORY_KIB": 65536,
     "ARGON2_TIME_COST": 3,
     "ARGON2_PARALLELISM": 4,
+    # Failed sign-ins (pwa/throttle.py), page and API together: a browser that signed in as the
+    # person before counts on its own; any other try counts per username and address, per
+    # username and per address.
+    "SIGN_IN_KNOWN_BROWSER_LIMITS": "10 per 15 minutes",
     "SIGN_IN_LIMITS": "5 per 15 minutes",
+    "SIGN_IN_USERNAME_LIMITS": "20 per hour",
     "SIGN_IN_ADDRESS_LIMITS": "50 per hour",
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
+    # Where the counters live, shared by every worker: this database, or redis://host:6379.
+    "RATELIMIT_STORAGE_URI": "database://",
     "PRACTICE_TIMEZONE": "Europe/London",
     "FORCE_HTTPS": False,
     # A device token unused this long stops working; the phone keeps its data and signs in again.
     "DEVICE_IDLE_DAYS": 14,
+    # ...and one enrolled longer ago than this, however busy (the phone signs in again).
+    "DEVICE_MAX_DAYS": 30,
     "SYNC_PAGE_SIZE": 500,
     # Request bodies (pwa/input_limits.py): a sync's 500 records, a page's form (a check-in's
     # 10,000-character notes, percent-encoded, fit), and signing in.

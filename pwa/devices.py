@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,12 +28,18 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def enrol_device(user: User, name: str) -> tuple[Device, str]:
-    """Create a device for the user and return it with its token, which is shown only now."""
+def enrol_device(
+    user: User, name: str, web_session_id: uuid.UUID | None = None
+) -> tuple[Device, str]:
+    """Create a device for the user and return it with its token, which is shown only now.
+
+    `web_session_id` is the signed-in page's session that enrolled it: signing that out ends it.
+    """
     token = secrets.token_urlsafe(32)
     device = Device(
-        user_id=user.id, name=name, token_hash=token_digest(token), last_seen_at=utcnow()
-    )
+        user_id=user.id, name=name, token_hash=token_digest(token), created_at=utcnow(),
+        last_seen_at=utcnow(), web_session_id=web_session_id,
+    )  # fmt: skip
     db.session.add(device)
     db.session.flush()
     return device, token
@@ -42,14 +49,14 @@ def enrol_device(user: User, name: str) -> tuple[Device, str]:
 class TokenProblem:
     """Why a token was refused: the API turns this into its error response."""
 
-    code: str  # invalid_token | token_expired | device_revoked
+    code: str  # invalid_token | token_expired | signed_out | device_revoked
     status: int
     message: str
 
 
 def device_for_token(token: str | None) -> Device | TokenProblem:
     """Return the device a bearer token belongs to, or why it cannot be used."""
-    device = (
+    device: Device | None = (
         db.session.scalar(db.select(Device).where(Device.token_hash == token_digest(token)))
         if token
         else None
@@ -60,10 +67,16 @@ def device_for_token(token: str | None) -> Device | TokenProblem:
         return TokenProblem(
             "device_revoked", 403, "This device has been signed out. Its data will be removed."
         )
+    # Nothing is lost on a 401: the phone keeps its data and carries on after a fresh sign-in.
+    if device.ended_at is not None:
+        return TokenProblem(
+            "signed_out", 401, "This device was signed out. Sign in again to carry on syncing."
+        )
     idle = timedelta(days=current_app.config["DEVICE_IDLE_DAYS"])
+    lifetime = timedelta(days=current_app.config["DEVICE_MAX_DAYS"])
     now = utcnow()
-    if device.last_seen_at is not None and now - device.last_seen_at > idle:
-        # Nothing is lost: the phone keeps its data and carries on after a fresh sign-in.
+    idle_too_long = device.last_seen_at is not None and now - device.last_seen_at > idle
+    if idle_too_long or now - device.created_at > lifetime:
         return TokenProblem("token_expired", 401, "Sign in again to carry on syncing.")
     if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:
         device.last_seen_at = now
@@ -71,22 +84,33 @@ def device_for_token(token: str | None) -> Device | TokenProblem:
     return device
 
 
-def revoke_device(device: Device) -> None:
-    """Sign one device out (the phone signing itself out)."""
-    _revoke(Device.id == device.id)
-
-
 def revoke_devices_of(user: User) -> None:
-    """Sign out every device of a user (on deactivation), not when a token happens to expire."""
-    _revoke(Device.user_id == user.id)
-
-
-def _revoke(which: Any) -> None:
-    """Stop the chosen devices' tokens working, and their pushes coming, at once."""
+    """Cut off every device of a user (on deactivation): each phone wipes what it holds."""
     db.session.execute(
-        update(Device).where(which, Device.revoked_at.is_(None)).values(revoked_at=utcnow()),
+        update(Device)
+        .where(Device.user_id == user.id, Device.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
         execution_options={"synchronize_session": "fetch"},
     )
+    _stop_pushes(Device.user_id == user.id)
+
+
+def end_devices(which: Any, reason: str) -> None:
+    """Sign the chosen devices out: their tokens stop working and their pushes stop coming.
+
+    Unlike a revocation the phones keep every record (their outboxes above all) and carry on
+    after their person signs in again. `reason`: signed_out, password_changed, role_changed.
+    """
+    db.session.execute(
+        update(Device)
+        .where(which, Device.ended_at.is_(None), Device.revoked_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    _stop_pushes(which)
+
+
+def _stop_pushes(which: Any) -> None:
     db.session.execute(
         delete(PushSubscription).where(
             PushSubscription.device_id.in_(select(Device.id).where(which))

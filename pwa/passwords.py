@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-
-from .extensions import db
-from .models import User
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -41,25 +39,21 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
-def user_with_password(username: str, password: str) -> User | None:
-    """Return the user these credentials belong to (active or not), or None.
+def decoy_hash() -> str:
+    """A hash of nothing anyone knows, made once per process and cost setting.
 
-    Also rehashes a password stored with weaker settings than the configured ones. A wrong
-    username takes as long as a wrong password, so timing does not tell which was wrong.
+    Sign-in asks for it on every try, known username or not, so the one try that makes it costs
+    the same extra either way.
     """
-    user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
-    if user is None:
-        waste_equal_time(password)
-        return None
-    if not check_password(user.password_hash, password):
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return user
+    hasher = _hasher()
+    settings = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    decoys: dict[tuple[int, int, int], str] = current_app.extensions.setdefault("decoy_hash", {})
+    if settings not in decoys:
+        decoys[settings] = hasher.hash(secrets.token_urlsafe(16))
+    return decoys[settings]
 
 
 def waste_equal_time(password: str) -> None:
-    """Spend as long as a real check, so a wrong username is not told apart by timing."""
-    hasher = _hasher()
+    """Spend as long as one real check, so a wrong username is not told apart by timing."""
     with contextlib.suppress(VerificationError):
-        hasher.verify(hasher.hash("not a real password"), password)
+        _hasher().verify(decoy_hash(), password)

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from pwa import create_app
-from pwa.extensions import db, limiter
+from pwa.extensions import db
 from pwa.measures import score_all
 from pwa.models import AssetReferral, CheckIn, CommunityAsset, FollowUp, Patient, User
 from pwa.passwords import hash_password
@@ -71,7 +71,6 @@ def app(
     with app.app_context():
         db.drop_all()
         db.create_all()
-        limiter.reset()
         yield app
         db.session.remove()
         db.drop_all()

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from pwa.devices import revoke_devices_of
 from pwa.extensions import db
 from pwa.models import AuditEvent, CheckIn, Patient, SyncReview, User
 
@@ -476,9 +477,17 @@ def test_request_level_errors_use_the_contract_shape(client: FlaskClient, token:
         assert response.json["error"]["message"]
 
 
-def test_a_revoked_device_is_told_to_wipe(client: FlaskClient, token: str) -> None:
-    client.delete("/api/v1/devices/current", headers={"Authorization": f"Bearer {token}"})
+def test_a_revoked_device_is_told_to_wipe(client: FlaskClient, token: str, worker: User) -> None:
+    revoke_devices_of(worker)  # as a deactivation does
+    db.session.commit()
     assert sync(client, token, status=403)["error"]["code"] == "device_revoked"
+
+
+def test_a_signed_out_device_is_told_to_sign_in_and_keep_its_records(
+    client: FlaskClient, token: str
+) -> None:
+    client.delete("/api/v1/devices/current", headers={"Authorization": f"Bearer {token}"})
+    assert sync(client, token, status=401)["error"]["code"] == "signed_out"
 
 
 # --- concurrency ----------------------------------------------------------------------------

@@ -82,7 +82,8 @@ def test_repeated_failures_lock_the_username_out(client: FlaskClient, worker: Us
         assert post_sign_in(client, "amara", "guess").status_code == 200
     response = post_sign_in(client, "amara", PASSWORD)
     assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Too many tries" in response.get_data(as_text=True)
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
     assert client.get("/caseload").status_code == 302
     failures = db.session.scalar(
         db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "sign_in.failed")
@@ -130,8 +131,12 @@ def test_a_deactivated_users_session_stops_working(client: FlaskClient, worker: 
 
 def test_the_session_cookie_is_secure_and_http_only(client: FlaskClient, worker: User) -> None:
     response = post_sign_in(client, "amara", PASSWORD)
-    cookie = response.headers["Set-Cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"lw_session", "lw_known_browser"}
+    for cookie in cookies.values():
+        assert "Secure" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookies["lw_session"]
+    assert "SameSite=Strict" in cookies["lw_known_browser"]
 
 
 def test_passwords_are_stored_as_argon2id(worker: User) -> None:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from pwa.extensions import db, limiter
+from pwa.extensions import db
 from pwa.models import CheckIn, Patient
 
 from .conftest import PASSWORD, make_user
@@ -87,7 +87,6 @@ def test_phones_converge_and_nothing_is_lost_or_doubled(app: Flask) -> None:
             db.session.remove()
             db.drop_all()
             db.create_all()
-            limiter.reset()
             make_user("link_worker", "amara")
             client = app.test_client()
             self.phones = {}

@@ -23,7 +23,8 @@ from .records import (
     FollowUp,
 )
 from .sync import ScopeExit, SyncReview
-from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, User
+from .throttle import RateLimitCounter
+from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, User, WebSession
 
 __all__ = [
     "ASSET_CATEGORIES",
@@ -48,11 +49,13 @@ __all__ = [
     "PushDelivery",
     "PushNotice",
     "PushSubscription",
+    "RateLimitCounter",
     "ScopeExit",
     "SyncReview",
     "Synced",
     "UTCDateTime",
     "User",
+    "WebSession",
     "change_counter",
     "utcnow",
 ]

@@ -31,6 +31,13 @@ class User(UserMixin, Model):
 
     devices: Mapped[list[Device]] = relationship(back_populates="user")
 
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the cookie: the key of this request's web session, not the
+        user's id, so a copied cookie names a session the server can end (pwa/sessions.py)."""
+        from ..sessions import session_key_for
+
+        return session_key_for(self)
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of inactive users
         return self.active
@@ -44,6 +51,28 @@ class User(UserMixin, Model):
         return ROLE_NAMES.get(self.role, self.role)
 
 
+class WebSession(Model):
+    """One signed-in browser session. The cookie holds a random key; only its digest is kept.
+
+    A session ends on the server (ended_at) at sign-out, a password or role change, a
+    deactivation, or PERMANENT_SESSION_LIFETIME after it began; an ended session's cookie is
+    worth nothing, wherever it was copied to.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # signed_out | password_changed | role_changed | deactivated
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+
 class Device(Model):
     __tablename__ = "devices"
 
@@ -54,6 +83,15 @@ class Device(Model):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Revoked (an admin cut the phone off, or the person was deactivated): the phone wipes
+    # what it holds. Ended (signed out, password or role changed): the token stops working,
+    # and the phone keeps everything until its person signs in again.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    # The web session that enrolled this phone, if a page did: signing that session out ends it.
+    web_session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("web_sessions.id"), index=True
+    )
 
     user: Mapped[User] = relationship(back_populates="devices")

@@ -5,7 +5,7 @@ import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
 import { getMeta } from "./js/local-store.mjs";
 import { startOfflineApp } from "./js/offline-app.mjs";
-import { startPushSettings } from "./js/push-settings.mjs";
+import { restoreSubscription, startPushSettings } from "./js/push-settings.mjs";
 import { enrolDevice, signOutDevice } from "./js/sync-client.mjs";
 import { announce, requestSync, startSyncTriggers } from "./js/sync-scheduler.mjs";
 import { SyncStatus } from "./js/sync-status.mjs";
@@ -46,6 +46,7 @@ async function enrolIfNeeded() {
   }
   // Ask the browser not to clear this site's storage when space runs low.
   await navigator.storage?.persist?.().catch(() => false);
+  restoreSubscription().catch(() => undefined); // not awaited: never hold up syncing
   return true;
 }
 

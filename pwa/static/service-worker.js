@@ -145,7 +145,10 @@ function readDeviceToken() {
 
 async function precacheShell() {
   const cache = await caches.open(CACHE);
-  await cache.addAll(SHELL_FILES);
+  // Without cookies: the shell is the same for everyone, and an answer that arrives after the
+  // person signed in must not be able to touch their session (credentials "omit" neither sends
+  // cookies nor stores any the answer sets).
+  await cache.addAll(SHELL_FILES.map((path) => new Request(path, { credentials: "omit" })));
   // Take over at once: what a person saves lives in IndexedDB, which a new worker keeps.
   await self.skipWaiting();
 }

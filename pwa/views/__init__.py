@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Flask
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models import User
+from ..sessions import user_for_session_key
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Return the signed-in user, or None if the id is stale or malformed."""
-    try:
-        return db.session.get(User, uuid.UUID(user_id))
-    except ValueError:
-        return None
+def load_user(session_key: str) -> User | None:
+    """Return the signed-in user while their web session lasts on the server (pwa/sessions.py)."""
+    return user_for_session_key(session_key)
 
 
 login_manager.login_view = "sign_in.sign_in"
 login_manager.login_message = "Sign in to continue"
 login_manager.login_message_category = "info"
-# A stolen cookie used from elsewhere is dropped rather than trusted.
-login_manager.session_protection = "strong"
+# Flask-Login's "strong" protection does nothing for permanent sessions, and binding a session to
+# the address would sign a link worker out each time their phone changes network. Sessions end
+# on the server instead (pwa/sessions.py). It is off because, on, it rewrote every anonymous
+# session's cookie: a late answer to a request sent before signing in then signed people out.
+login_manager.session_protection = None
 
 
 def register_views(app: Flask) -> None:

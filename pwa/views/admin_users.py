@@ -9,11 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..access import role_required
+from ..accounts import deactivate, reactivate
 from ..audit import audit
-from ..devices import revoke_devices_of
 from ..extensions import db
 from ..forms.user import UserActiveForm, UserForm
-from ..models import User, utcnow
+from ..models import User
 from ..passwords import hash_password
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -64,15 +64,10 @@ def toggle_active(user_id: uuid.UUID) -> ResponseReturnValue:
     if user.id == current_user.id:
         flash("You cannot deactivate your own account", "error")
         return redirect(url_for("admin_users.list_users"))
-    user.active = not user.active
-    user.deactivated_at = None if user.active else utcnow()
-    if not user.active:
-        revoke_devices_of(user)  # their phones lose access, and reminders, at once
-    audit(
-        "user.activate" if user.active else "user.deactivate",
-        record_type="user",
-        record_id=str(user.id),
-    )
+    if user.active:
+        deactivate(user)  # their sessions end and their phones lose access, at once
+    else:
+        reactivate(user)
     db.session.commit()
     flash(
         f"{user.display_name} {'can sign in again' if user.active else 'has been deactivated'}",

@@ -18,6 +18,7 @@ from ..forms.patient import PatientForm
 from ..forms.referral import ReferralForm
 from ..measures import MEASURES
 from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
+from ..sessions import leave_session_cookie
 
 bp = Blueprint("app_shell", __name__)
 
@@ -64,6 +65,7 @@ def service_worker() -> ResponseReturnValue:
         .replace("__APP_VERSION__", f"{version}-{_content_digest(version)}")
         .replace("__SHELL_FILES__", json.dumps(shell_files()))
     )
+    leave_session_cookie()
     response = Response(script, mimetype="text/javascript")
     # The browser must ask for the worker every time, or a deploy would not reach phones.
     response.headers["Cache-Control"] = "no-cache"
@@ -73,6 +75,7 @@ def service_worker() -> ResponseReturnValue:
 @bp.get("/manifest.webmanifest")
 def manifest() -> ResponseReturnValue:
     """Describe the app for "Add to home screen"."""
+    leave_session_cookie()
     icon = "nhsuk_assets"
     body = {
         "name": "Link worker",
@@ -118,6 +121,9 @@ def _vocabulary() -> dict[str, Any]:
 
 
 def _shell() -> ResponseReturnValue:
+    # The worker precaches this as the sign-in page loads: its answer can land after the
+    # sign-in's, so it must never carry a session cookie.
+    leave_session_cookie()
     response = make_response(
         render_template(
             "app_shell.html", forms=_empty_forms(), measures=MEASURES, vocabulary=_vocabulary()

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,10 +18,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from ..accounts import SignInRefused, sign_in_with_password
 from ..audit import audit
-from ..extensions import db, limiter, username_key
+from ..extensions import db
 from ..forms.sign_in import SignInForm
-from ..passwords import user_with_password
+from ..sessions import current_web_session, end_session, start_session
+from ..throttle import remember_browser
 
 bp = Blueprint("sign_in", __name__)
 
@@ -30,11 +32,6 @@ HOME_BY_ROLE = {
     "link_worker": "caseload.caseload",
     "patient": "my_progress.my_progress",
 }
-
-
-def _failed_attempt(response: object) -> bool:
-    # Only failures count towards the limit; a successful sign-in redirects.
-    return getattr(response, "status_code", 200) != 302
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -56,51 +53,44 @@ def home() -> ResponseReturnValue:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMITS"],
-    key_func=username_key,
-    methods=["POST"],
-    deduct_when=_failed_attempt,
-    scope="sign-in-user",
-)
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_ADDRESS_LIMITS"],
-    methods=["POST"],
-    deduct_when=_failed_attempt,
-    scope="sign-in-address",
-)
 def sign_in() -> ResponseReturnValue:
-    """Sign in with a username and password."""
+    """Sign in with a username and password (throttled and audited in pwa/accounts.py)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("sign_in.home"))
     form = SignInForm()
-    if form.validate_on_submit():
-        user = user_with_password(form.username.data or "", form.password.data or "")
-        if user is not None:
-            if not user.active:
-                form.form_errors.append(
-                    "This account has been deactivated. Ask your practice admin."
-                )
-            else:
-                session.clear()  # a fresh session on sign-in: no fixation
-                login_user(user)
-                session.permanent = True
-                generate_csrf()  # in the sign-in response's cookie, before pages race to add it
-                audit("sign_in", user_id=user.id)
-                db.session.commit()
-                return redirect(_safe_next(request.args.get("next")) or url_for("sign_in.home"))
-        else:
-            form.form_errors.append("The username or password is not right")
-            audit("sign_in.failed")
-            db.session.commit()
-        return render_template("sign_in.html", form=form), 200
-    return render_template("sign_in.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("sign_in.html", form=form)
+    username = form.username.data or ""
+    outcome = sign_in_with_password(username, form.password.data or "")
+    if isinstance(outcome, SignInRefused):
+        db.session.commit()  # the failure's count and its audit row
+        form.form_errors.append(outcome.message)
+        response = make_response(render_template("sign_in.html", form=form),
+                                 429 if outcome.retry_after else 200)  # fmt: skip
+        if outcome.retry_after:
+            response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
+    session.clear()  # a fresh session on sign-in: no fixation
+    start_session(outcome)
+    login_user(outcome)
+    session.permanent = True
+    generate_csrf()  # in the sign-in response's cookie, before pages race to add it
+    audit("sign_in", user_id=outcome.id)
+    db.session.commit()
+    response = make_response(
+        redirect(_safe_next(request.args.get("next")) or url_for("sign_in.home"))
+    )
+    remember_browser(response, username)
+    return response
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out() -> ResponseReturnValue:
-    """Sign out and forget the session."""
+    """Sign out: the session ends on the server, with the phones it enrolled."""
+    web_session = current_web_session()
+    if web_session is not None:
+        end_session(web_session, "signed_out")
     audit("sign_out")
     db.session.commit()
     logout_user()

@@ -81,6 +81,17 @@ export async function startPushSettings(root) {
 }
 
 /**
+ * After this phone enrols again (its token had ended: a sign-out elsewhere, a new password),
+ * give the server back the subscription the browser still holds, so reminders carry on.
+ */
+export async function restoreSubscription() {
+  if (!("serviceWorker" in navigator) || globalThis.Notification?.permission !== "granted") return;
+  const registration = await navigator.serviceWorker.getRegistration();
+  const subscription = await registration?.pushManager?.getSubscription();
+  if (subscription) await saveSubscription(subscription);
+}
+
+/**
  * Send a subscription to the server for this phone. Returns "saved", "not-enrolled" (no device
  * token yet) or "sign-in" (the token has expired or been revoked); throws with no signal.
  */

@@ -1,0 +1,139 @@
+"""What happens to a person's account: signing in (page and API alike), a new password, a new
+role, deactivation. Each change ends the sessions and phone sign-ins it must (pwa/sessions.py)
+and is audited; callers commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from .audit import audit
+from .devices import revoke_devices_of
+from .extensions import db
+from .models import ROLES, Patient, User, WebSession, utcnow
+from .passwords import (
+    check_password,
+    decoy_hash,
+    hash_password,
+    needs_rehash,
+    waste_equal_time,
+)
+from .sessions import end_sessions_of
+from .throttle import attempt_for, count_failure, forget_failures, wait_before_trying
+
+WRONG = "The username or password is not right."
+DEACTIVATED = "This account has been deactivated. Ask your practice admin."
+
+
+@dataclass(frozen=True)
+class SignInRefused:
+    """Why a sign-in did not happen, in words for the person, and how long to wait if throttled."""
+
+    code: str  # invalid_credentials | deactivated | too_many_requests
+    message: str
+    retry_after: int | None = None
+
+
+def sign_in_with_password(username: str, password: str) -> User | SignInRefused:
+    """Check a username and password, throttled (pwa/throttle.py) and audited.
+
+    The page and the API both sign in here, so they share the counters. A try that a spent
+    counter covers is refused before its password is checked. A wrong username costs one
+    password check, as a wrong password does. Every failure writes an audit row naming the
+    account tried, if there is one. The caller commits, and after a success gives the browser
+    its known-browser cookie (throttle.remember_browser).
+    """
+    attempt = attempt_for(username)
+    wait = wait_before_trying(attempt)
+    account: User | None = db.session.scalar(
+        select(User).where(User.username == username.strip().lower())
+    )
+    if wait is not None:
+        audit("sign_in.throttled", record_type="user",
+              record_id=str(account.id) if account is not None else None)  # fmt: skip
+        minutes = -(-wait // 60)
+        return SignInRefused(
+            "too_many_requests",
+            f"Too many tries. For your security, wait {minutes} minute"
+            f"{'' if minutes == 1 else 's'} before trying again, or ask your practice admin.",
+            wait,
+        )
+    decoy_hash()  # made on a process's first try, whichever kind it is
+    if account is None:
+        waste_equal_time(password)
+        right = False
+    else:
+        right = check_password(account.password_hash, password)
+    if account is None or not right or not account.active:
+        count_failure(attempt)
+        audit("sign_in.failed", record_type="user",
+              record_id=str(account.id) if account is not None else None)  # fmt: skip
+        if right and account is not None and not account.active:
+            return SignInRefused("deactivated", DEACTIVATED)
+        return SignInRefused("invalid_credentials", WRONG)
+    forget_failures(attempt)
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return account
+
+
+def change_password(user: User, password: str, *, keep: WebSession | None = None) -> None:
+    """Give a person a new password; every session and phone of theirs signs in again.
+
+    `keep`: the person's own session making the change carries on, with its phones.
+    """
+    user.password_hash = hash_password(password)
+    end_sessions_of(user, "password_changed", keep=keep)
+    audit("user.password_change", record_type="user", record_id=str(user.id))
+
+
+class RoleChangeRefused(ValueError):
+    """A role change that would leave records without the person they belong to."""
+
+
+def change_role(user: User, role: str) -> None:
+    """Give a person a new role: what they may see changes, so they sign in again everywhere.
+
+    Raises RoleChangeRefused between a patient's account and a staff one (a patient account
+    belongs to one patient's record), and for a link worker who still has active patients.
+    """
+    if role not in ROLES:
+        raise RoleChangeRefused(f"There is no role called {role!r}.")
+    if role == user.role:
+        return
+    if "patient" in (role, user.role):
+        raise RoleChangeRefused(
+            "A patient's account cannot become a staff account, or the other way round: "
+            "create a new account instead."
+        )
+    if user.role == "link_worker":
+        active = db.session.scalar(
+            select(func.count(Patient.id)).where(
+                Patient.link_worker_id == user.id, Patient.status == "active"
+            )
+        )
+        if active:
+            raise RoleChangeRefused(
+                f"{user.display_name} is the link worker of {active} active patient"
+                f"{'' if active == 1 else 's'}: give them to another link worker first."
+            )
+    user.role = role
+    end_sessions_of(user, "role_changed")
+    audit("user.role_change", record_type="user", record_id=str(user.id))
+
+
+def deactivate(user: User) -> None:
+    """Turn a person's access off: sessions end and phones are cut off (they wipe their data)."""
+    user.active = False
+    user.deactivated_at = utcnow()
+    revoke_devices_of(user)
+    end_sessions_of(user, "deactivated")
+    audit("user.deactivate", record_type="user", record_id=str(user.id))
+
+
+def reactivate(user: User) -> None:
+    """Let a person sign in again (each phone enrols afresh)."""
+    user.active = True
+    user.deactivated_at = None
+    audit("user.activate", record_type="user", record_id=str(user.id))
