@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import insert
 
 from .extensions import db
-from .models import AuditEvent, Patient, Synced
+from .models import AuditEvent, Patient, Synced, utcnow
 
 
 def audit(
@@ -46,3 +48,15 @@ def audit(
             ip_address=request.remote_addr if has_request_context() else None,
         )
     )
+
+
+def audit_shown(action: str, patients: Iterable[Patient]) -> None:
+    """Record that a list showed these patients to the signed-in person: one row per patient,
+    so "who has seen my record" finds list views too. Added to this transaction."""
+    user_id = current_user.id if current_user and current_user.is_authenticated else None
+    address = request.remote_addr if has_request_context() else None
+    rows = [{"action": action, "record_type": "patients", "record_id": str(patient.id),
+             "patient_id": patient.id, "user_id": user_id, "ip_address": address, "at": utcnow()}
+            for patient in patients]  # fmt: skip
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -23,9 +23,9 @@ from sqlalchemy import delete
 from .database import dialect_insert
 from .extensions import db
 from .models import Device, PushSubscription, utcnow
+from .push_endpoints import endpoint_problem, send_problem
 
 log = logging.getLogger(__name__)
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def vapid_key() -> Vapid02:
@@ -80,12 +80,13 @@ def read_subscription(body: dict[str, Any]) -> tuple[dict[str, str] | None, dict
     """Read `PushSubscription.toJSON()`; return (values, errors by field)."""
     errors: dict[str, list[str]] = {}
     endpoint = body.get("endpoint")
-    parts = urlsplit(endpoint) if isinstance(endpoint, str) and len(endpoint) <= 1000 else None
-    insecure_ok = current_app.config["PUSH_ALLOW_LOOPBACK_HTTP"] and parts is not None and (
-        parts.scheme == "http" and parts.hostname in LOOPBACK
-    )  # fmt: skip
-    if parts is None or not parts.hostname or not (parts.scheme == "https" or insecure_ok):
-        errors["endpoint"] = ["Must be the push service's https URL."]
+    problem = endpoint_problem(endpoint)
+    if problem is None:
+        # A name that does not resolve now is checked again before each send.
+        with contextlib.suppress(OSError):
+            problem = send_problem(str(endpoint))
+    if problem is not None:
+        errors["endpoint"] = [problem]
     keys: dict[str, Any] = body["keys"] if isinstance(body.get("keys"), dict) else {}
     p256dh, auth = _urlsafe_bytes(keys.get("p256dh")), _urlsafe_bytes(keys.get("auth"))
     if p256dh is None or len(p256dh) != 65 or p256dh[0] != 4:
@@ -129,8 +130,8 @@ def remove_subscription(device: Device, endpoint: Any) -> None:
 @dataclass(frozen=True)
 class Delivery:
     """What happened to one push: `sent`, `gone` (subscription deleted), `retry` (after
-    `retry_after` seconds, if the service said), `misconfigured` (400/403: our fault) or
-    `failed` (no answer)."""
+    `retry_after` seconds, if the service said), `misconfigured` (400/403: our fault),
+    `failed` (no answer) or `forbidden` (not an endpoint we send to: subscription deleted)."""
 
     outcome: str
     status: int | None = None
@@ -162,19 +163,32 @@ def post(
     Callers hold no transaction open meanwhile: on SQLite that would stop every other write
     for as long as the push service takes to answer. The payload must carry no patient detail:
     a neutral title and body, a tag and a URL.
+    An endpoint that is no longer one the server sends to (pwa/push_endpoints.py: checked again
+    here, since a name can resolve somewhere new) is `forbidden` and never contacted.
     """
     subject = vapid_subject()
+    try:
+        problem = send_problem(keys["endpoint"])
+    except OSError:  # the name did not resolve: like no answer, try again later
+        return Delivery("failed")
+    if problem is not None:
+        log.warning("Not sending to a push endpoint: %s", problem)
+        return Delivery("forbidden")
+    session = requests.Session()
+    session.max_redirects = 0  # a push service never redirects; follow nothing anywhere
     try:
         webpush(
             keys, json.dumps(payload), vapid_private_key=vapid_key(),
             vapid_claims={"sub": subject},  # a fresh dict each time: pywebpush changes it
             ttl=ttl, headers={"Urgency": urgency, "Topic": topic},
-            timeout=current_app.config["PUSH_TIMEOUT_SECONDS"],
+            timeout=current_app.config["PUSH_TIMEOUT_SECONDS"], requests_session=session,
         )  # fmt: skip
     except WebPushException as error:
         return _failed(error.response)
     except requests.RequestException:
         return Delivery("failed")
+    finally:
+        session.close()
     return Delivery("sent", 201)
 
 
@@ -194,7 +208,7 @@ def record(subscription: PushSubscription, delivery: Delivery) -> None:
     if delivery.outcome == "sent":
         subscription.last_success_at = utcnow()
         subscription.failures = 0
-    elif delivery.outcome == "gone":
+    elif delivery.outcome in ("gone", "forbidden"):
         db.session.delete(subscription)
     else:
         subscription.failures += 1

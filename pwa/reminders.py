@@ -392,7 +392,7 @@ def _deliver_one(delivery: PushDelivery, now: datetime, unanswered_hosts: set[st
         return _finish(delivery, "sent")
     if result.outcome == "gone":
         return _finish(delivery, "gone")
-    if result.outcome == "misconfigured":
+    if result.outcome in ("misconfigured", "forbidden"):
         return _finish(delivery, "refused")
     if result.outcome == "failed":
         unanswered_hosts.add(host)

@@ -25,7 +25,9 @@ def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def browser_subscription(endpoint: str = "https://push.example.net/send/abc") -> dict[str, Any]:
+def browser_subscription(
+    endpoint: str = "https://fcm.googleapis.com/fcm/send/send/abc",
+) -> dict[str, Any]:
     """What PushSubscription.toJSON() gives: a real P-256 key and a 16-byte auth secret."""
     key = ec.generate_private_key(ec.SECP256R1()).public_key()
     point = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
@@ -55,7 +57,10 @@ def test_the_key_is_a_p256_point_generated_once_into_the_instance_folder(
 
 def test_a_device_keeps_one_subscription_and_can_drop_it(client: FlaskClient, worker: User) -> None:
     token = enrol(client, worker)
-    first, second = browser_subscription(), browser_subscription("https://push.example.net/x/2")
+    first, second = (
+        browser_subscription(),
+        browser_subscription("https://fcm.googleapis.com/fcm/send/x/2"),
+    )
     subscribe(client, token, first)
     subscribe(client, token, first)  # again: still one
     subscribe(client, token, second)  # pushsubscriptionchange: the new one replaces the old
@@ -108,13 +113,13 @@ def test_signing_a_phone_out_or_deactivating_its_user_ends_its_subscription(
     client: FlaskClient, worker: User, admin: User
 ) -> None:
     signed_out, other_phone = enrol(client, worker), enrol(client, worker)
-    subscribe(client, signed_out, browser_subscription("https://push.example.net/a"))
-    subscribe(client, other_phone, browser_subscription("https://push.example.net/b"))
+    subscribe(client, signed_out, browser_subscription("https://fcm.googleapis.com/fcm/send/a"))
+    subscribe(client, other_phone, browser_subscription("https://fcm.googleapis.com/fcm/send/b"))
     response = client.delete("/api/v1/devices/current",
                              headers={"Authorization": f"Bearer {signed_out}"})  # fmt: skip
     assert response.status_code == 204
     endpoints = db.session.scalars(db.select(PushSubscription.endpoint)).all()
-    assert endpoints == ["https://push.example.net/b"]
+    assert endpoints == ["https://fcm.googleapis.com/fcm/send/b"]
 
     sign_in(client, admin)
     response = client.post(f"/admin/users/{worker.id}/active")

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..access import role_required
+from ..audit import audit_shown
 from ..extensions import db
 from ..models import CheckIn, FollowUp, Patient, User
 from ..scope import readable_patients
@@ -36,7 +37,7 @@ def caseload() -> ResponseReturnValue:
             chosen_worker = ""
     patients = list(db.session.scalars(query.order_by(Patient.family_name, Patient.given_name)))
     ids = [p.id for p in patients]
-    return render_template(
+    page = render_template(
         "caseload.html",
         patients=patients,
         next_follow_ups=_next_follow_ups(ids),
@@ -45,6 +46,9 @@ def caseload() -> ResponseReturnValue:
         chosen_worker=chosen_worker,
         status=status,
     )
+    audit_shown("caseload.list", patients)  # names and latest scores, for each one listed
+    db.session.commit()
+    return page
 
 
 def _next_follow_ups(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, FollowUp]:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from .. import casework
 from ..access import patient_or_404, refused_page, role_required
-from ..audit import audit
+from ..audit import audit, audit_shown
 from ..extensions import db
 from ..forms.fields import choice_list
 from ..forms.referral import ReferralForm, ReferralStatusForm
@@ -28,9 +28,9 @@ def refer_patient(asset_id: uuid.UUID) -> ResponseReturnValue:
     if asset is None or not asset.active:
         abort(404)
     form = ReferralForm()
-    patients = db.session.scalars(
+    patients = list(db.session.scalars(
         writable_patients(current_user).order_by(Patient.family_name, Patient.given_name)
-    )
+    ))  # fmt: skip
     form.patient_id.choices = choice_list(
         [("", "Choose a patient")]
         + [
@@ -56,7 +56,10 @@ def refer_patient(asset_id: uuid.UUID) -> ResponseReturnValue:
         db.session.commit()
         flash(f"{patient.full_name} referred to {asset.name}", "success")
         return redirect(url_for("patients.show_patient", patient_id=patient.id))
-    return render_template("referrals/new.html", form=form, asset=asset)
+    page = render_template("referrals/new.html", form=form, asset=asset)
+    audit_shown("referral.patient_list", patients)  # names and dates of birth, in the picker
+    db.session.commit()
+    return page
 
 
 @bp.post("/referrals/<uuid:referral_id>/status")
