@@ -16,6 +16,7 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
 )
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401 - register the tables with the metadata
 from .config import configure
@@ -60,6 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli, errors, filters, input_limits, security, throttle
     from .views import register_views
 
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.session_interface = CookieSessions()
     db.init_app(app)
     configure_database(app)

@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "database://",
     "PRACTICE_TIMEZONE": "Europe/London",
     "FORCE_HTTPS": False,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
+    # ProxyFix): 0 trusts none, as the app must when it faces the internet itself. Sign-in
+    # counts key on the address this yields.
+    "TRUSTED_PROXIES": 0,
     # A device token unused this long stops working; the phone keeps its data and signs in again.
     "DEVICE_IDLE_DAYS": 14,
     # ...and one enrolled longer ago than this, however busy (the phone signs in again).

@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from pwa import create_app
 from pwa.extensions import db
 from pwa.models import AuditEvent, RateLimitCounter, User
 
@@ -260,3 +261,16 @@ def test_the_count_holds_across_worker_processes(two_workers: list[str], worker:
     assert post_json(f"{first}/api/v1/devices", right) == 429
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "sign_in.failed")) == 3
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_a_forwarded_address_is_believed_only_behind_a_configured_proxy(
+    app: Flask, worker: User, proxies: int
+) -> None:
+    proxied = create_app(app.config | {"TRUSTED_PROXIES": proxies})
+    client = proxied.test_client()
+    for _ in range(3):
+        client.post("/api/v1/devices", json={"username": "amara", "password": "guess", "name": "P"},
+                    headers={"X-Forwarded-For": "198.51.100.7"})  # fmt: skip
+    keys = " ".join(db.session.scalars(select(RateLimitCounter.key)))
+    assert ("198.51.100.7" in keys) == bool(proxies)
