@@ -17,8 +17,9 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask_login import current_user
 from sqlalchemy import or_, select, update
 
 from .devices import end_devices, token_digest
@@ -29,12 +30,24 @@ from .models import Device, User, WebSession, utcnow
 SEEN_RESOLUTION = timedelta(minutes=5)
 
 
+# The only answers to a request that is not signed in that may write the session cookie: the
+# sign-in page (its form's CSRF token, the signed-in session) and signing out.
+SESSION_WRITERS = {"sign_in.sign_in", "sign_in.sign_out"}
+
+
 class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, except that an answer marked by `leave_session_cookie`
-    never sets or clears the cookie."""
+    """Flask's signed-cookie session, with one rule on top: only a signed-in answer, the sign-in
+    page or signing out writes the cookie, and never an answer `leave_session_cookie` marked.
+
+    Any other answer may be to a request sent before a sign-in that has happened since (the
+    service worker precaching, a page still loading): its cookie, arriving late, would replace
+    the new session's and sign the person out (DESIGN.md: no anonymous response may).
+    """
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if g.get("leave_session_cookie"):
+            return
+        if request.endpoint not in SESSION_WRITERS and not current_user.is_authenticated:
             return
         super().save_session(app, session, response)
 

@@ -257,7 +257,8 @@ def test_a_forged_or_unknown_session_key_is_just_signed_out(app: Flask, worker: 
 
 
 @pytest.mark.parametrize("path", ["/offline", "/sync-status", "/service-worker.js",
-                                  "/manifest.webmanifest", "/no-such-page"])  # fmt: skip
+                                  "/manifest.webmanifest", "/no-such-page", "/caseload",
+                                  "/health"])  # fmt: skip
 def test_data_free_and_anonymous_error_answers_never_set_the_session_cookie(
     app: Flask, path: str
 ) -> None:
@@ -268,3 +269,17 @@ def test_data_free_and_anonymous_error_answers_never_set_the_session_cookie(
     assert browser.get_cookie("lw_session") is not None
     response = browser.get(path)
     assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("lw_session=")]
+
+
+def test_a_page_that_needs_signing_in_sends_you_to_sign_in_and_back(
+    app: Flask, worker: User
+) -> None:
+    app.test_client_class = CheckedClient
+    browser = app.test_client()
+    page = browser.get("/caseload", follow_redirects=True)
+    assert page.request.path == "/sign-in"
+    assert "Sign in to continue" in page.get_data(as_text=True)
+    token = csrf_token_from(page)
+    answer = browser.post("/sign-in?next=/caseload", data={
+        "username": "amara", "password": PASSWORD, "csrf_token": token})  # fmt: skip
+    assert answer.location == "/caseload"

@@ -16,8 +16,9 @@ def load_user(session_key: str) -> User | None:
 
 
 login_manager.login_view = "sign_in.sign_in"
-login_manager.login_message = "Sign in to continue"
-login_manager.login_message_category = "info"
+# No flashed message: an answer that is not signed in does not write the session (pwa/sessions.py);
+# the sign-in page says "Sign in to continue" when it has somewhere to go back to.
+login_manager.login_message = ""
 # Flask-Login's "strong" protection does nothing for permanent sessions, and binding a session to
 # the address would sign a link worker out each time their phone changes network. Sessions end
 # on the server instead (pwa/sessions.py). It is off because, on, it rewrote every anonymous
