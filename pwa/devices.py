@@ -49,7 +49,7 @@ def enrol_device(
 class TokenProblem:
     """Why a token was refused: the API turns this into its error response."""
 
-    code: str  # invalid_token | token_expired | signed_out | device_revoked
+    code: str  # invalid_token | token_expired | device_revoked (DESIGN.md's contract)
     status: int
     message: str
 
@@ -70,7 +70,10 @@ def device_for_token(token: str | None) -> Device | TokenProblem:
     # Nothing is lost on a 401: the phone keeps its data and carries on after a fresh sign-in.
     if device.ended_at is not None:
         return TokenProblem(
-            "signed_out", 401, "This device was signed out. Sign in again to carry on syncing."
+            # The contract's code for "sign in again, keep everything"; the message says why.
+            "token_expired",
+            401,
+            "This device was signed out. Sign in again to carry on syncing.",
         )
     idle = timedelta(days=current_app.config["DEVICE_IDLE_DAYS"])
     lifetime = timedelta(days=current_app.config["DEVICE_MAX_DAYS"])

@@ -116,7 +116,7 @@ def _body(model: type) -> dict[str, Any]:
 # Every route reads its body with the same limits (pwa/input_limits.py) and JSON reader.
 COMMON = {"400": _error("Not a JSON object, or nested too deep"),
           "413": _error("The body is over this route's size limit")}  # fmt: skip
-TOKEN = {"401": _error("invalid_token, token_expired, signed_out: sign in again, keep all"),
+TOKEN = {"401": _error("invalid_token or token_expired: sign in again, keep all"),
          "403": _error("device_revoked: wipe local data")}  # fmt: skip
 
 

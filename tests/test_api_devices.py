@@ -104,7 +104,7 @@ def test_signing_a_device_out_ends_its_token(client: FlaskClient, worker: User) 
     again = client.delete("/api/v1/devices/current", headers=bearer(token))
     # 401, not 403: a phone told it was signed out keeps what it holds (403 would wipe it).
     assert again.status_code == 401
-    assert again.json["error"]["code"] == "signed_out"
+    assert again.json["error"]["code"] == "token_expired"
 
 
 @pytest.mark.parametrize("header", ["", "Bearer", "Bearer nonsense", "Basic YWJjOmRlZg=="])

@@ -487,7 +487,7 @@ def test_a_signed_out_device_is_told_to_sign_in_and_keep_its_records(
     client: FlaskClient, token: str
 ) -> None:
     client.delete("/api/v1/devices/current", headers={"Authorization": f"Bearer {token}"})
-    assert sync(client, token, status=401)["error"]["code"] == "signed_out"
+    assert sync(client, token, status=401)["error"]["code"] == "token_expired"
 
 
 # --- concurrency ----------------------------------------------------------------------------

@@ -43,6 +43,16 @@ def wait_until(page: Any, condition: Any, what: str, seconds: float = 15) -> Non
         page.wait_for_timeout(50)
 
 
+def holder(held: list[tuple[Any, Any]]) -> Any:
+    """A route handler that sends the request now, with whatever cookies it carries, and keeps
+    the answer in `held` until the test releases it."""
+
+    def hold(route: Any) -> None:
+        held.append((route, route.fetch()))
+
+    return hold
+
+
 def test_a_late_answer_to_the_workers_precache_never_signs_the_person_out(
     live_server: str, browser: Any, browser_context_args: dict[str, Any]
 ) -> None:
@@ -50,11 +60,7 @@ def test_a_late_answer_to_the_workers_precache_never_signs_the_person_out(
         context = browser.new_context(**browser_context_args)
         held: list[tuple[Any, Any]] = []
 
-        def hold_precache(route: Any, held: list[tuple[Any, Any]] = held) -> None:
-            # Sent now, with whatever cookies the request carries; answered only when released.
-            held.append((route, route.fetch()))
-
-        context.route("**/offline", hold_precache)
+        context.route("**/offline", holder(held))
         page = context.new_page()
         page.goto(f"{live_server}/sign-in")
         wait_until(page, lambda held=held: held, "the service worker to precache /offline")

@@ -132,8 +132,8 @@ def test_changing_your_own_password_keeps_only_the_session_that_did_it(
         db.session.commit()
     assert is_signed_in(mine) and not is_signed_in(elsewhere)
     assert sync_status(app, my_phone) == (200, None)
-    assert sync_status(app, other_phone) == (401, "signed_out")
-    assert sync_status(app, tablet) == (401, "signed_out")
+    assert sync_status(app, other_phone) == (401, "token_expired")
+    assert sync_status(app, tablet) == (401, "token_expired")
 
 
 def test_a_role_change_ends_every_session_and_phone(app: Flask, admin: User) -> None:
@@ -144,7 +144,7 @@ def test_a_role_change_ends_every_session_and_phone(app: Flask, admin: User) -> 
     change_role(helper, "admin")
     db.session.commit()
     assert not is_signed_in(client) and not is_signed_in(thief)
-    assert sync_status(app, phone) == (401, "signed_out")
+    assert sync_status(app, phone) == (401, "token_expired")
     fresh = signed_in_client(app, helper)
     assert is_signed_in(fresh)
     assert db.session.scalar(
@@ -217,7 +217,7 @@ def test_a_web_sign_out_without_javascript_ends_the_phones_that_session_enrolled
     db.session.commit()
     sign_out(client)  # a plain form post: no script told the server anything about the phone
     # 401, not 403: the phone keeps every record, and carries on once its person signs in.
-    assert sync_status(app, this_phone) == (401, "signed_out")
+    assert sync_status(app, this_phone) == (401, "token_expired")
     assert sync_status(app, other_phone) == (200, None)
     assert sync_status(app, tablet) == (200, None)
     assert db.session.scalar(select(PushSubscription.id)) is None  # no reminders to it either
