@@ -20,7 +20,7 @@ from .passwords import (
     waste_equal_time,
 )
 from .sessions import end_sessions_of
-from .throttle import attempt_for, count_failure, forget_failures, wait_before_trying
+from .throttle import attempt_for, succeeded, take_a_try
 
 WRONG = "The username or password is not right."
 DEACTIVATED = "This account has been deactivated. Ask your practice admin."
@@ -36,22 +36,27 @@ class SignInRefused:
 
 
 def sign_in_with_password(username: str, password: str) -> User | SignInRefused:
-    """Check a username and password, throttled (pwa/throttle.py) and audited.
+    """Check a username and password, throttled (pwa/throttle.py) and audited. Commits.
 
-    The page and the API both sign in here, so they share the counters. A try that a spent
-    counter covers is refused before its password is checked. A wrong username costs one
-    password check, as a wrong password does. Every failure writes an audit row naming the
-    account tried, if there is one. The caller commits, and after a success gives the browser
-    its known-browser cookie (throttle.remember_browser).
+    The page and the API both sign in here, so they share the counters. The try is counted
+    first, and one that goes over a limit is refused before its password is checked; a try
+    that succeeds is given back. A wrong username costs one password check, as a wrong
+    password does. No transaction is open while the password is checked (on SQLite that would
+    hold every other writer up for as long). Every failure writes an audit row naming the
+    account tried, if there is one. After a success the caller gives the browser its
+    known-browser cookie (throttle.remember_browser).
     """
-    attempt = attempt_for(username)
-    wait = wait_before_trying(attempt)
     account: User | None = db.session.scalar(
         select(User).where(User.username == username.strip().lower())
     )
+    stored = account.password_hash if account is not None else None
+    account_id = account.id if account is not None else None
+    attempt = attempt_for(username, stored)
+    wait = take_a_try(attempt)
     if wait is not None:
         audit("sign_in.throttled", record_type="user",
-              record_id=str(account.id) if account is not None else None)  # fmt: skip
+              record_id=str(account_id) if account_id else None)  # fmt: skip
+        db.session.commit()
         minutes = -(-wait // 60)
         return SignInRefused(
             "too_many_requests",
@@ -59,21 +64,23 @@ def sign_in_with_password(username: str, password: str) -> User | SignInRefused:
             f"{'' if minutes == 1 else 's'} before trying again, or ask your practice admin.",
             wait,
         )
+    db.session.commit()  # the try is counted, whatever happens next
     decoy_hash()  # made on a process's first try, whichever kind it is
-    if account is None:
+    if stored is None:
         waste_equal_time(password)
         right = False
     else:
-        right = check_password(account.password_hash, password)
-    if account is None or not right or not account.active:
-        count_failure(attempt)
+        right = check_password(stored, password)
+    account = db.session.get(User, account_id) if account_id is not None else None
+    if account is None or not right or not account.active or account.password_hash != stored:
         audit("sign_in.failed", record_type="user",
-              record_id=str(account.id) if account is not None else None)  # fmt: skip
+              record_id=str(account_id) if account_id else None)  # fmt: skip
+        db.session.commit()
         if right and account is not None and not account.active:
             return SignInRefused("deactivated", DEACTIVATED)
         return SignInRefused("invalid_credentials", WRONG)
-    forget_failures(attempt)
-    if needs_rehash(account.password_hash):
+    succeeded(attempt)
+    if needs_rehash(stored):
         account.password_hash = hash_password(password)
     return account
 

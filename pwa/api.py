@@ -113,7 +113,7 @@ def enrol() -> ResponseReturnValue:
         user={"id": str(user.id), "role": user.role, "display_name": user.display_name},
     )
     if by_password:
-        remember_browser(response, body.username or "")
+        remember_browser(response, body.username or "", user.password_hash)
     return response, 201
 
 
@@ -127,7 +127,6 @@ def _user_from_password(body: EnrolRequest) -> User | ResponseReturnValue:
         )
     outcome = sign_in_with_password(body.username, body.password)
     if isinstance(outcome, SignInRefused):
-        db.session.commit()  # the failure's count and its audit row
         if outcome.retry_after is not None:
             response = make_response(api_error(outcome.code, outcome.message, 429))
             response.headers["Retry-After"] = str(outcome.retry_after)

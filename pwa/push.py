@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app
 from py_vapid import Vapid02
@@ -76,6 +77,17 @@ def _urlsafe_bytes(value: Any) -> bytes | None:
         return None
 
 
+def _on_the_curve(point: bytes) -> bool:
+    """Whether the bytes are an uncompressed P-256 point that encryption to it will accept."""
+    if len(point) != 65 or point[0] != 4:
+        return False
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        return False
+    return True
+
+
 def read_subscription(body: dict[str, Any]) -> tuple[dict[str, str] | None, dict[str, list[str]]]:
     """Read `PushSubscription.toJSON()`; return (values, errors by field)."""
     errors: dict[str, list[str]] = {}
@@ -83,13 +95,13 @@ def read_subscription(body: dict[str, Any]) -> tuple[dict[str, str] | None, dict
     problem = endpoint_problem(endpoint)
     if problem is None:
         # A name that does not resolve now is checked again before each send.
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, UnicodeError):
             problem = send_problem(str(endpoint))
     if problem is not None:
         errors["endpoint"] = [problem]
     keys: dict[str, Any] = body["keys"] if isinstance(body.get("keys"), dict) else {}
     p256dh, auth = _urlsafe_bytes(keys.get("p256dh")), _urlsafe_bytes(keys.get("auth"))
-    if p256dh is None or len(p256dh) != 65 or p256dh[0] != 4:
+    if p256dh is None or not _on_the_curve(p256dh):
         errors["keys.p256dh"] = ["Must be a base64url P-256 public key (65 bytes)."]
     if auth is None or len(auth) != 16:
         errors["keys.auth"] = ["Must be a base64url 16-byte secret."]
@@ -169,7 +181,7 @@ def post(
     subject = vapid_subject()
     try:
         problem = send_problem(keys["endpoint"])
-    except OSError:  # the name did not resolve: like no answer, try again later
+    except (OSError, UnicodeError):  # the name did not resolve: like no answer, try later
         return Delivery("failed")
     if problem is not None:
         log.warning("Not sending to a push endpoint: %s", problem)
@@ -187,6 +199,10 @@ def post(
         return _failed(error.response)
     except requests.RequestException:
         return Delivery("failed")
+    except (ValueError, TypeError):
+        # Keys nothing can encrypt to (stored before they were checked): never retried.
+        log.warning("Not sending to a push subscription whose keys cannot be used")
+        return Delivery("forbidden")
     finally:
         session.close()
     return Delivery("sent", 201)

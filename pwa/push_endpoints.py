@@ -18,10 +18,13 @@ tests' fake push service listens.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import SplitResult, urlsplit
 
 from flask import current_app
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 # The push services browsers subscribe through. "*." matches any name under the domain.
 KNOWN_PUSH_HOSTS = (
@@ -33,6 +36,12 @@ KNOWN_PUSH_HOSTS = (
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_ENDPOINT_LENGTH = 1000
 REFUSED = "Must be the https address of a known push service."
+# A host name as DNS spells it: letters, digits and hyphens in labels of 1 to 63, no more.
+# Anything else (a backslash, an escape, an empty label) can mean one host to the resolver
+# that checks it and another to the HTTP client that connects.
+HOST_NAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
+# What may follow the host: RFC 3986's path, query and fragment characters, nothing else.
+PATH = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@%/?#-]*")
 
 
 def endpoint_problem(endpoint: object) -> str | None:
@@ -49,7 +58,15 @@ def endpoint_problem(endpoint: object) -> str | None:
     host = parts.hostname or ""
     if parts.scheme != "https" or port not in (None, 443) or parts.username is not None:
         return REFUSED
-    if _is_ip_literal(host) or not _known_host(host):
+    if (
+        len(host) > 253
+        or not HOST_NAME.fullmatch(host)
+        or parts.netloc not in (host, f"{host}:443")
+    ):
+        return REFUSED
+    if not PATH.fullmatch(endpoint[len("https://") + len(parts.netloc) :]):
+        return REFUSED
+    if _is_ip_literal(host) or not _known_host(host) or _client_host(endpoint) != host:
         return REFUSED
     return None
 
@@ -79,6 +96,14 @@ def _test_loopback(parts: SplitResult) -> bool:
         and parts.hostname in LOOPBACK_HOSTS
         and parts.username is None
     )
+
+
+def _client_host(endpoint: str) -> str | None:
+    """The host the HTTP client (urllib3, under requests) would connect to."""
+    try:
+        return parse_url(endpoint).host
+    except LocationParseError:
+        return None
 
 
 def _is_ip_literal(host: str) -> bool:

@@ -354,7 +354,12 @@ def deliver(now: datetime) -> Counter[str]:
         if utcnow() >= lease_ends - timedelta(minutes=1):
             outcome = _let_go(delivery, now)  # out of time: the next run takes the rest
         else:
-            outcome = _deliver_one(delivery, now, unanswered_hosts)
+            try:
+                outcome = _deliver_one(delivery, now, unanswered_hosts)
+            except Exception:  # one bad delivery must never stop everyone else's
+                log.exception("Push delivery %s failed; the run carries on", delivery_id)
+                db.session.rollback()
+                outcome = _fail_for_good(delivery_id)
         report[outcome] += 1
         db.session.commit()
     return report
@@ -366,7 +371,12 @@ def _deliver_one(delivery: PushDelivery, now: datetime, unanswered_hosts: set[st
         select(PushSubscription)
         .join(Device, Device.id == PushSubscription.device_id)
         .join(User, User.id == Device.user_id)
-        .where(Device.id == delivery.device_id, Device.revoked_at.is_(None), User.active.is_(True))
+        .where(
+            Device.id == delivery.device_id,
+            Device.revoked_at.is_(None),
+            Device.ended_at.is_(None),
+            User.active.is_(True),
+        )
     )
     if notice.expires_at <= now:
         return _finish(delivery, "expired")
@@ -402,6 +412,12 @@ def _deliver_one(delivery: PushDelivery, now: datetime, unanswered_hosts: set[st
     delivery.claim = delivery.claimed_until = None
     log.warning("Push delivery %s will be tried again (status %s)", delivery.id, result.status)
     return "retry"
+
+
+def _fail_for_good(delivery_id: int) -> str:
+    """End a delivery that raised: trying it again would raise again, every run."""
+    delivery = db.session.get_one(PushDelivery, delivery_id)
+    return _finish(delivery, "refused")
 
 
 def _finish(delivery: PushDelivery, status: str) -> str:

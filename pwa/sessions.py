@@ -107,10 +107,12 @@ def session_key_for(user: User) -> str:
     return str(g.web_session_key)
 
 
-def end_session(row: WebSession, reason: str) -> None:
-    """End one web session, and the phones it enrolled (they keep their data)."""
+def end_session(row: WebSession, reason: str, *, phones: bool = True) -> None:
+    """End one web session and, unless `phones` is False, the phones it enrolled (they keep
+    their data)."""
     _end(WebSession.id == row.id, reason)
-    end_devices(Device.web_session_id == row.id, reason)
+    if phones:
+        end_devices(Device.web_session_id == row.id, reason)
 
 
 def end_sessions_of(user: User, reason: str, *, keep: WebSession | None = None) -> None:

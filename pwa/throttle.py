@@ -16,13 +16,16 @@ guessing one account from many addresses is still slow:
   from anywhere (SIGN_IN_USERNAME_LIMITS) and the address for every username
   (SIGN_IN_ADDRESS_LIMITS).
 
-Only failures count; a try is refused before its password is checked once any counter that
-applies to it is spent. Keys hold digests: the storage never names a person.
+Every try is counted before its password is checked (atomically, so a burst cannot slip
+through), refused unchecked once a counter is over, and given back if it succeeds: only
+failures count. Keys hold keyed digests of usernames: the storage never names a person.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import math
 import secrets
 import time
@@ -31,7 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
@@ -74,13 +77,14 @@ class DatabaseStorage(Storage):
             )
         )
         expired = table.c.expires_at <= now
+        fresh = max(amount, 0)  # a try given back after its window ended leaves nothing
         statement = (
             dialect_insert(table)
-            .values(key=key, count=amount, expires_at=until)
+            .values(key=key, count=fresh, expires_at=until)
             .on_conflict_do_update(
                 index_elements=[table.c.key],
                 set_={
-                    "count": case((expired, amount), else_=table.c.count + amount),
+                    "count": case((expired, fresh), else_=table.c.count + amount),
                     "expires_at": case((expired, until), else_=table.c.expires_at),
                 },
             )
@@ -134,47 +138,55 @@ class Attempt:
 
 
 def username_digest(username: str) -> str:
-    """A fixed-length key for a username, as typed and normalised; never the name itself."""
+    """A fixed-length key for a username, as typed and normalised; never the name itself.
+
+    Keyed with SECRET_KEY, so a copy of the counters cannot be read back with a list of names.
+    """
     normalised = username.strip().lower()
     # surrogatepass: any text a JSON body can hold gives a key (the sign-in then fails).
-    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return _mac("username", normalised.encode("utf-8", "surrogatepass"))
 
 
-def attempt_for(username: str) -> Attempt:
-    """Describe this request's try at `username`, reading its known-browser cookie."""
+def attempt_for(username: str, password_hash: str | None) -> Attempt:
+    """Describe this request's try at `username`, reading its known-browser cookie.
+
+    `password_hash` is the account's, if there is one: a known-browser cookie vouches for the
+    browser only until the password changes.
+    """
     digest = username_digest(username)
-    return Attempt(digest, request.remote_addr or "unknown", _known_browser(digest))
+    return Attempt(digest, _address(), _known_browser(digest, password_hash))
 
 
-def wait_before_trying(attempt: Attempt) -> int | None:
-    """Return the seconds to wait if a counter that applies is spent, else None."""
+def take_a_try(attempt: Attempt) -> int | None:
+    """Count this try against every limit that applies, before its password is checked.
+
+    Counting first, in one atomic step per counter, is what holds the limit when many tries
+    arrive at once. Returns the seconds to wait if a counter is now over its limit (the try is
+    then refused unchecked), else None. A try that succeeds is given back (`succeeded`).
+    """
     limiter = _limiter()
     waits = [
         _seconds_until(limiter.get_window_stats(limit, "sign-in", name, *parts).reset_time)
         for name, limit, parts in attempt.limits()
-        if not limiter.test(limit, "sign-in", name, *parts)
+        if not limiter.hit(limit, "sign-in", name, *parts)
     ]
     return max(waits) if waits else None
 
 
-def count_failure(attempt: Attempt) -> None:
-    """Count a failed try against every limit that applies to it."""
-    limiter = _limiter()
-    for name, limit, parts in attempt.limits():
-        limiter.hit(limit, "sign-in", name, *parts)
-
-
-def forget_failures(attempt: Attempt) -> None:
-    """After a success, the failures from this browser (or address) at this account are over."""
+def succeeded(attempt: Attempt) -> None:
+    """Only failures count: give this try back, and forget this browser's failures here."""
     limiter = _limiter()
     for name, limit, parts in attempt.limits():
         if name in ("known-browser", "user-address"):
             limiter.clear(limit, "sign-in", name, *parts)
+        else:  # shared with others' tries: give back only this one
+            limiter.hit(limit, "sign-in", name, *parts, cost=-1)
 
 
-def remember_browser(response: Response, username: str) -> None:
-    """Give a browser that signed in a known-browser cookie for this username."""
-    value = _serializer().dumps({"u": username_digest(username), "n": secrets.token_urlsafe(16)})
+def remember_browser(response: Response, username: str, password_hash: str) -> None:
+    """Give a browser that signed in a known-browser cookie for this username (a year)."""
+    value = _serializer().dumps({"u": username_digest(username), "n": secrets.token_urlsafe(16),
+                                 "p": _password_tag(password_hash)})  # fmt: skip
     config = current_app.config
     response.set_cookie(
         KNOWN_BROWSER_COOKIE, value, max_age=KNOWN_BROWSER_DAYS * 86400, path="/",
@@ -182,25 +194,47 @@ def remember_browser(response: Response, username: str) -> None:
     )  # fmt: skip
 
 
-def _known_browser(digest: str) -> str | None:
+def _known_browser(digest: str, password_hash: str | None) -> str | None:
     raw = request.cookies.get(KNOWN_BROWSER_COOKIE)
-    if not raw or len(raw) > 500:
+    if not raw or len(raw) > 500 or password_hash is None:
         return None
     try:
-        value = _serializer().loads(raw)
-    except BadSignature:
+        value = _serializer().loads(raw, max_age=KNOWN_BROWSER_DAYS * 86400)
+    except BadSignature:  # forged, or older than a year (SignatureExpired is one)
         return None
     if (
         not isinstance(value, dict)
         or value.get("u") != digest
+        or value.get("p") != _password_tag(password_hash)
         or not isinstance(value.get("n"), str)
     ):
         return None
     return str(value["n"])
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-browser")
+def _address() -> str:
+    """The caller's address as counted: an IPv6 caller by its /64, which one holder has."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip) if isinstance(ip, ipaddress.IPv6Address) else str(ip)
+
+
+def _password_tag(password_hash: str) -> str:
+    return _mac("password", password_hash.encode())[:16]
+
+
+def _mac(purpose: str, value: bytes) -> str:
+    key = f"sign-in {purpose}:{current_app.config['SECRET_KEY']}".encode()
+    return hmac.new(key, value, hashlib.sha256).hexdigest()[:32]
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-browser")
 
 
 def _seconds_until(reset_time: float) -> int:

@@ -92,6 +92,11 @@ def test_a_device_keeps_one_subscription_and_can_drop_it(client: FlaskClient, wo
             "keys.auth",
         ),
         ({"keys": None}, "keys"),
+        # 65 bytes starting 0x04, but not a point on the curve: nothing can encrypt to it.
+        (
+            {"keys": {"p256dh": b64url(b"\x04" + bytes(64)), "auth": b64url(b"1" * 16)}},
+            "keys.p256dh",
+        ),
     ],
 )
 def test_an_unusable_subscription_is_refused_with_the_field_named(

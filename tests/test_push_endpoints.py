@@ -47,6 +47,18 @@ REFUSED = [
     "ftp://fcm.googleapis.com/x",
     "fcm.googleapis.com/fcm/send/abc",
     "https://fcm.googleapis.com/" + "a" * 1000,
+    # A backslash ends the host for the HTTP client but not for the resolver that checked it.
+    "https://localhost\\065.push.apple.com/internal/admin",
+    "https://127.0.0.1\\.push.apple.com/x",
+    "https://fcm.googleapis.com\\@10.0.0.1/x",
+    "https://a..push.apple.com/x",  # an empty label: the IDNA codec raised (a 500)
+    "https://" + "a" * 64 + ".push.apple.com/x",  # a label over 63
+    "https://-a.push.apple.com/x",
+    "https://fcm.googleapis.com/x y",
+    "https://fcm.googleapis.com/x\\y",
+    "https://fcm.googleapis.com/x\r\nHost: 10.0.0.1",
+    "https://fcm.googleapis.com./fcm/send/abc",  # a trailing dot
+    "https://xn--fcm-googleapis-com.push.apple.com\u3002evil/x",
 ]
 
 ACCEPTED = [

@@ -6,6 +6,7 @@ with the phone's key: the assertions are about what a phone would show.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import threading
@@ -485,3 +486,22 @@ def test_the_check_in_alert_goes_to_whoever_holds_the_caseload_now(
     db.session.commit()
     send_reminders()
     assert old.inbox() == [] and len(new.inbox()) == 1
+
+
+def test_a_stored_subscription_with_unusable_keys_never_stops_the_run(
+    client: FlaskClient, worker: User, patient: Patient, push_service: FakePushService
+) -> None:
+    """Keys that are not a point on the curve (stored before they were checked) made every run
+    crash on the same delivery; now that one is refused and everyone else's goes."""
+    broken = phone_for(client, worker, push_service, "/push/broken")
+    calm = phone_for(client, worker, push_service, "/push/calm")
+    row = db.session.scalar(
+        db.select(PushSubscription).where(PushSubscription.endpoint.endswith("/push/broken"))
+    )
+    row.p256dh = base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()
+    db.session.commit()
+    make_follow_up(patient, due_at=datetime.now(UTC))
+    report = send_reminders(datetime.now(UTC))
+    assert (report["sent"], report["refused"]) == (1, 1)
+    assert len(calm.inbox()) == 1 and broken.inbox() == []
+    assert send_reminders(datetime.now(UTC) + timedelta(minutes=5))["refused"] == 0  # once

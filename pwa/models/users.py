@@ -67,7 +67,8 @@ class WebSession(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # signed_out | password_changed | role_changed | deactivated
+    # signed_out | replaced (someone signed in over it) | password_changed | role_changed |
+    # deactivated
     end_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import (
@@ -27,6 +28,8 @@ from ..throttle import remember_browser
 
 bp = Blueprint("sign_in", __name__)
 
+SITE_PATH = re.compile(r"/[!-\[\]-~]*")  # "/", then printable ASCII but the backslash
+
 HOME_BY_ROLE = {
     "admin": "caseload.caseload",
     "link_worker": "caseload.caseload",
@@ -36,10 +39,12 @@ HOME_BY_ROLE = {
 
 def _safe_next(target: str | None) -> str | None:
     """Return target only if it is a path on this site (no open redirects)."""
-    if not target:
+    # Printable ASCII only: no backslash (some browsers read it as a slash), no line breaks
+    # (a header cannot hold them), no spaces.
+    if not target or len(target) > 2000 or not SITE_PATH.fullmatch(target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
 
@@ -63,13 +68,15 @@ def sign_in() -> ResponseReturnValue:
     username = form.username.data or ""
     outcome = sign_in_with_password(username, form.password.data or "")
     if isinstance(outcome, SignInRefused):
-        db.session.commit()  # the failure's count and its audit row
         form.form_errors.append(outcome.message)
         response = make_response(render_template("sign_in.html", form=form),
                                  429 if outcome.retry_after else 200)  # fmt: skip
         if outcome.retry_after:
             response.headers["Retry-After"] = str(outcome.retry_after)
         return response
+    replaced = current_web_session()
+    if replaced is not None:  # someone signs in over a session: it ends (its phones carry on)
+        end_session(replaced, "replaced", phones=False)
     session.clear()  # a fresh session on sign-in: no fixation
     start_session(outcome)
     login_user(outcome)
@@ -80,7 +87,7 @@ def sign_in() -> ResponseReturnValue:
     response = make_response(
         redirect(_safe_next(request.args.get("next")) or url_for("sign_in.home"))
     )
-    remember_browser(response, username)
+    remember_browser(response, username, outcome.password_hash)
     return response
 
 
