@@ -20,7 +20,7 @@ from .passwords import (
     waste_equal_time,
 )
 from .sessions import end_sessions_of
-from .throttle import attempt_for, succeeded, take_a_try
+from .throttle import Spent, attempt_for, forget_username, succeeded, take_a_try
 
 WRONG = "The username or password is not right."
 DEACTIVATED = "This account has been deactivated. Ask your practice admin."
@@ -52,18 +52,12 @@ def sign_in_with_password(username: str, password: str) -> User | SignInRefused:
     stored = account.password_hash if account is not None else None
     account_id = account.id if account is not None else None
     attempt = attempt_for(username, stored)
-    wait = take_a_try(attempt)
-    if wait is not None:
+    spent = take_a_try(attempt)
+    if spent is not None:
         audit("sign_in.throttled", record_type="user",
               record_id=str(account_id) if account_id else None)  # fmt: skip
         db.session.commit()
-        minutes = -(-wait // 60)
-        return SignInRefused(
-            "too_many_requests",
-            f"Too many tries. For your security, wait {minutes} minute"
-            f"{'' if minutes == 1 else 's'} before trying again, or ask your practice admin.",
-            wait,
-        )
+        return SignInRefused("too_many_requests", _wait_message(spent), spent.wait)
     db.session.commit()  # the try is counted, whatever happens next
     decoy_hash()  # made on a process's first try, whichever kind it is
     if stored is None:
@@ -85,12 +79,30 @@ def sign_in_with_password(username: str, password: str) -> User | SignInRefused:
     return account
 
 
+def _wait_message(spent: Spent) -> str:
+    minutes = -(-spent.wait // 60)
+    wait = f"wait {minutes} minute{'' if minutes == 1 else 's'}"
+    if spent.limits == {"address"}:  # the network's count, not this person's
+        return (
+            "Too many failed sign-ins have come from this network. For your security, "
+            f"{wait}, or sign in on a phone or computer you have signed in on before."
+        )
+    if "known-browser" in spent.limits:
+        return f"Too many wrong passwords on this device. For your security, {wait}."
+    return (
+        f"Too many wrong passwords for this username. For your security, {wait} before "
+        "trying again, or ask your practice admin to set you a new password."
+    )
+
+
 def change_password(user: User, password: str, *, keep: WebSession | None = None) -> None:
-    """Give a person a new password; every session and phone of theirs signs in again.
+    """Give a person a new password; every session and phone of theirs signs in again, and
+    the wrong tries counted against their username are forgotten.
 
     `keep`: the person's own session making the change carries on, with its phones.
     """
     user.password_hash = hash_password(password)
+    forget_username(user.username)
     end_sessions_of(user, "password_changed", keep=keep)
     audit("user.password_change", record_type="user", record_id=str(user.id))
 

@@ -157,20 +157,38 @@ def attempt_for(username: str, password_hash: str | None) -> Attempt:
     return Attempt(digest, _address(), _known_browser(digest, password_hash))
 
 
-def take_a_try(attempt: Attempt) -> int | None:
+@dataclass(frozen=True)
+class Spent:
+    """A try refused unchecked: how long to wait, and which counters are over."""
+
+    wait: int
+    limits: frozenset[str]  # known-browser | user-address | user | address
+
+
+def take_a_try(attempt: Attempt) -> Spent | None:
     """Count this try against every limit that applies, before its password is checked.
 
     Counting first, in one atomic step per counter, is what holds the limit when many tries
-    arrive at once. Returns the seconds to wait if a counter is now over its limit (the try is
-    then refused unchecked), else None. A try that succeeds is given back (`succeeded`).
+    arrive at once. Returns what is spent if a counter is now over its limit (the try is then
+    refused unchecked), else None. A try that succeeds is given back (`succeeded`).
     """
     limiter = _limiter()
-    waits = [
-        _seconds_until(limiter.get_window_stats(limit, "sign-in", name, *parts).reset_time)
+    over = {
+        name: _seconds_until(limiter.get_window_stats(limit, "sign-in", name, *parts).reset_time)
         for name, limit, parts in attempt.limits()
         if not limiter.hit(limit, "sign-in", name, *parts)
-    ]
-    return max(waits) if waits else None
+    }
+    return Spent(max(over.values()), frozenset(over)) if over else None
+
+
+def forget_username(username: str) -> None:
+    """Clear the username's counters: after an admin set a new password, its owner gets in."""
+    digest = username_digest(username)
+    limiter = _limiter()
+    limiter.clear(parse(current_app.config["SIGN_IN_USERNAME_LIMITS"]), "sign-in", "user", digest)
+    if isinstance(limiter.storage, DatabaseStorage):  # one per address: found by their prefix
+        prefix = f"LIMITER/sign-in/user-address/{digest}/"
+        db.session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.startswith(prefix)))
 
 
 def succeeded(attempt: Attempt) -> None:

@@ -336,6 +336,28 @@ def test_signing_out_with_unsent_records_asks_first_and_keeps_them_if_told_to(
     assert page.evaluate(f"async () => ({STORE}).getMeta('token')") is None
 
 
+def test_signing_out_with_no_signal_removes_nothing_and_says_why(
+    live_server: str, page: Any, context: Any
+) -> None:
+    """A page loaded with signal still offers Sign out once the signal has gone: agreeing to
+    lose the waiting record wiped it, and the sign-out never reached the server."""
+    sign_in_and_sync(page, live_server)
+    earlier = context.new_page()
+    earlier.goto(f"{live_server}/caseload")
+    earlier.get_by_role("heading", name="Your caseload").wait_for()
+    save_check_in_offline(page, context, "Saved with no signal")
+    questions: list[str] = []
+    earlier.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    earlier.get_by_role("button", name="Sign out").click()
+    earlier.get_by_text("Signing out needs signal").wait_for()
+    assert questions == []
+    assert page.evaluate(OUTBOX_SIZE) == 1
+    assert page.evaluate(f"async () => ({STORE}).getMeta('token')") is not None
+    context.set_offline(False)
+    eventually(page, OUTBOX_SIZE, 0)  # and it is sent once the signal is back
+    assert count(CheckIn, CheckIn.notes == "Saved with no signal") == 1
+
+
 def test_a_patient_reassigned_while_offline_stays_until_their_unsent_check_in_is_resolved(
     live_server: str, page: Any, context: Any
 ) -> None:

@@ -82,7 +82,7 @@ def test_repeated_failures_lock_the_username_out(client: FlaskClient, worker: Us
         assert post_sign_in(client, "amara", "guess").status_code == 200
     response = post_sign_in(client, "amara", PASSWORD)
     assert response.status_code == 429
-    assert "Too many tries" in response.get_data(as_text=True)
+    assert "Too many wrong passwords for this username" in response.get_data(as_text=True)
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
     assert client.get("/caseload").status_code == 302
     failures = db.session.scalar(

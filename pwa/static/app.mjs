@@ -50,11 +50,27 @@ async function enrolIfNeeded() {
   return true;
 }
 
+/** Whether the server can be reached now (a page loaded earlier may be open with no signal). */
+async function serverAnswers() {
+  try {
+    return (await fetch("/healthz", { cache: "no-store" })).ok;
+  } catch {
+    return false;
+  }
+}
+
 /** Sign out: first send what is waiting; wipe the phone only when nothing would be lost. */
 function guardSignOut(form) {
   form.addEventListener("submit", async (event) => {
     if (form.dataset.confirmed) return;
     event.preventDefault();
+    if (!(await serverAnswers())) {
+      // Wiping now and then failing to reach the server would lose what is waiting and still
+      // leave the person signed in.
+      notice("Signing out needs signal. Nothing has been removed from this phone: try again " +
+             "when you are connected.", true);
+      return;
+    }
     await requestSync();
     let outcome = await signOutDevice();
     if (!outcome.ok) {
