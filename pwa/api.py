@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -17,7 +18,7 @@ from .accounts import SignInRefused, sign_in_with_password
 from .audit import audit
 from .devices import TokenProblem, device_for_token, end_devices, enrol_device
 from .extensions import csrf, db
-from .models import Device, User
+from .models import Device, User, utcnow
 from .openapi import openapi_document
 from .push import public_key, read_subscription, remove_subscription, save_subscription
 from .sessions import current_web_session
@@ -143,6 +144,16 @@ def _user_from_session() -> User | ResponseReturnValue:
         validate_csrf(request.headers.get("X-CSRFToken"))
     except (CSRFTokenError, CSRFError):
         return api_error("csrf_failed", "Reload the page and try again.", 403)
+    web_session = current_web_session()
+    fresh = timedelta(minutes=current_app.config["ENROL_AFTER_SIGN_IN_MINUTES"])
+    if web_session is None or utcnow() - web_session.created_at > fresh:
+        # A phone's token outlives the page's session by weeks: only a recent sign-in (not a
+        # session cookie that may have been copied hours ago) can mint one.
+        return api_error(
+            "sign_in_again",
+            "Sign out and sign in again to keep records on this phone.",
+            401,
+        )
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 

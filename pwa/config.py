@@ -67,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_IDLE_DAYS": 14,
     # ...and one enrolled longer ago than this, however busy (the phone signs in again).
     "DEVICE_MAX_DAYS": 30,
+    # A signed-in page enrols its phone only this soon after signing in: a token outlives the
+    # page's session, so an old (perhaps copied) session cookie must not mint one.
+    "ENROL_AFTER_SIGN_IN_MINUTES": 60,
     "SYNC_PAGE_SIZE": 500,
     # Request bodies (pwa/input_limits.py): a sync's 500 records, a page's form (a check-in's
     # 10,000-character notes, percent-encoded, fit), and signing in.

@@ -148,7 +148,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                 "responses": {
                     "201": _json(_ref("Enrolment"), "Enrolled; the token is shown only now"),
                     **COMMON,
-                    "401": _error("Wrong credentials"),
+                    "401": _error("Wrong credentials, or a sign-in too long ago (sign_in_again)"),
                     "403": _error("Missing or wrong X-CSRFToken for a page session"),
                     "422": _error("Missing or malformed fields"),
                     "429": _error("Too many failed attempts"),

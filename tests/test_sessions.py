@@ -283,3 +283,21 @@ def test_a_page_that_needs_signing_in_sends_you_to_sign_in_and_back(
     answer = browser.post("/sign-in?next=/caseload", data={
         "username": "amara", "password": PASSWORD, "csrf_token": token})  # fmt: skip
     assert answer.location == "/caseload"
+
+
+def test_only_a_recent_sign_in_can_enrol_a_phone_from_its_page(app: Flask, worker: User) -> None:
+    """A phone's token outlives the session by weeks: a session cookie copied hours ago must
+    not mint one (a copy replayed within the session still reads pages until it ends)."""
+    client = signed_in_client(app, worker)
+    row = db.session.scalar(select(WebSession).where(WebSession.user_id == worker.id))
+    assert row is not None
+    row.created_at = utcnow() - timedelta(minutes=app.config["ENROL_AFTER_SIGN_IN_MINUTES"] + 1)
+    db.session.commit()
+    token = csrf_token_from(client.get("/caseload"))
+    refused = client.post("/api/v1/devices", json={"name": "Phone"},
+                          headers={"X-CSRFToken": token})  # fmt: skip
+    assert refused.status_code == 401
+    assert refused.json["error"]["code"] == "sign_in_again"
+    assert db.session.scalar(select(Device.id)) is None
+    fresh = signed_in_client(app, worker)
+    assert enrol_from_page(fresh)

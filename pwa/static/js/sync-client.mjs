@@ -18,7 +18,10 @@ export async function enrolDevice(name) {
     body: JSON.stringify({ name }),
     credentials: "same-origin",
   });
-  if (response.status !== 201) throw new Error(`enrolment failed: ${response.status}`);
+  if (response.status !== 201) {
+    const said = await response.json().then((body) => body.error?.message).catch(() => null);
+    throw new Error(said || `The server answered ${response.status}.`);
+  }
   const body = await response.json();
   const previous = await getMeta("user");
   if (previous && previous.id !== body.user.id) {
