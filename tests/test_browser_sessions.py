@@ -8,24 +8,14 @@ person landed back on "Sign in" with no message.
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pwa.demo import DEMO_PASSWORD
 
-from .conftest import CHROMIUM
-
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-if not HAVE_CHROMIUM and os.environ.get("REQUIRE_BROWSER"):
-    raise RuntimeError(f"REQUIRE_BROWSER is set but Chromium is not at {CHROMIUM}")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian's chromium is not installed"),
-]
+from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
 
 
 @pytest.fixture
