@@ -23,9 +23,11 @@ from .openapi import openapi_document
 from .push import public_key, read_subscription, remove_subscription, save_subscription
 from .sessions import current_web_session
 from .sync import MAX_CHANGES, BadCursor, Position, sync
+from .sync.restore import missing_from_server, went_back
 from .sync.shapes import (
     EnrolRequest,
     ForgetSubscription,
+    HeldRequest,
     PushSubscriptionBody,
     SyncRequest,
     field_errors,
@@ -179,14 +181,32 @@ def sync_changes() -> ResponseReturnValue:
     if len(body.changes) > MAX_CHANGES:
         return api_error("too_many_changes", f"Send at most {MAX_CHANGES} changes at a time.", 413)
     try:
-        position = Position.decode(body.cursor)
+        position, epoch = Position.read(body.cursor)
     except BadCursor:
         # The phone starts again from a null cursor: it then receives everything once more.
         return api_error("invalid_cursor", "Start again with a null cursor.", 400,
                          {"cursor": ["Not a cursor this server gave out."]})  # fmt: skip
+    if went_back(position, epoch):
+        # Nothing is applied: the phone first sends back what this server lacks (/sync/held).
+        return api_error(
+            "server_restored",
+            "The server was restored from a backup. Send "
+            "what this phone holds that it lacks, then pull from the start.",
+            409,
+        )
     user = g.device.user
     return jsonify(sync(user, g.device, body.changes, position,
                         current_app.config["SYNC_PAGE_SIZE"]))  # fmt: skip
+
+
+@bp.post("/sync/held")
+@device_required
+def held_records() -> ResponseReturnValue:
+    """Say which of the records this phone holds the server has no record of (after a restore;
+    pwa/sync/restore.py). Only types the caller may create are answered."""
+    body = read_body(HeldRequest, "Send {records: [{id, type}]}, at most 500.")
+    held = [(record.type, record.id) for record in body.records]
+    return jsonify(missing=missing_from_server(g.device.user, held))
 
 
 @bp.get("/push/key")

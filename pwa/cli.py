@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app pwa create-user`, `set-password`, `set-role`, `seed-demo`,
-`push-key` and `send-reminders`."""
+`push-key`, `send-reminders`, and `backup`, `restore`, `restored` (pwa/backup.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from .accounts import RoleChangeRefused, change_password, change_role
 from .audit import audit
+from .backup import backup_command, restore_command, restored_command
 from .demo import DEMO_PASSWORD, DEMO_USERS, DemoRefused, seed_demo
 from .extensions import db
 from .models import ROLES, User
@@ -139,6 +140,9 @@ def send_reminders_command() -> None:
 def init_app(app: Flask) -> None:
     """Add the commands to `flask --app pwa`."""
     app.cli.add_command(create_user)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(restored_command)
     app.cli.add_command(set_password)
     app.cli.add_command(set_role)
     app.cli.add_command(seed_demo_command)

@@ -18,12 +18,13 @@ from .sync.shapes import (
     Change,
     EnrolRequest,
     ForgetSubscription,
+    HeldRequest,
     PushSubscriptionBody,
     SyncRequest,
 )
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
-    *DATA_SHAPES.values(), Change, SyncRequest, EnrolRequest, PushSubscriptionBody,
+    *DATA_SHAPES.values(), Change, SyncRequest, HeldRequest, EnrolRequest, PushSubscriptionBody,
     ForgetSubscription,
 )  # fmt: skip
 UUID = {"type": "string", "format": "uuid"}
@@ -169,8 +170,25 @@ def openapi_document(version: str) -> dict[str, Any]:
                                  "feed"),
                     **COMMON, **TOKEN,
                     "400": _error("Malformed JSON, or invalid_cursor: start again from null"),
+                    "409": _error("server_restored: the server was restored from a backup; "
+                                  "ask /sync/held what it lacks, send that, pull from null"),
                     "413": _error("Over 500 changes (too_many_changes) or 2 MiB"),
                     "422": _error("changes is not a list, or cursor not a string"),
+                },
+            }},
+            "/sync/held": {"post": {
+                "summary": "Which of the records this phone holds the server lacks",
+                "description": "After server_restored: the phone sends these back as new "
+                               "records. Answers only types the caller may create.",
+                "security": BEARER,
+                "requestBody": _body(HeldRequest),
+                "responses": {
+                    "200": _json({"type": "object", "required": ["missing"], "properties": {
+                        "missing": {"type": "array", "items": {"type": "string",
+                                                                "format": "uuid"}}}},
+                                 "The ids the server has no record of"),
+                    **COMMON, **TOKEN,
+                    "422": _error("records is not a list of {id, type}, or over 500"),
                 },
             }},
             "/push/key": {"get": {

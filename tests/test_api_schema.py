@@ -30,7 +30,8 @@ from pwa.models import Patient, User
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]  # fmt: skip
-OPERATIONS = ["POST /devices", "DELETE /devices/current", "POST /sync", "GET /push/key",
+OPERATIONS = ["POST /devices", "DELETE /devices/current", "POST /sync", "POST /sync/held",
+              "GET /push/key",
               "POST /push/subscriptions", "DELETE /push/subscriptions"]  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .assets import ASSET_CATEGORIES, CommunityAsset
 from .audit import AuditEvent
-from .base import Synced, UTCDateTime, change_counter, utcnow
+from .base import Synced, UTCDateTime, change_counter, new_epoch, utcnow
 from .patients import NEEDS, PATIENT_STATUSES, Patient
 from .push import (
     DELIVERY_STATUSES,
@@ -57,5 +57,6 @@ __all__ = [
     "User",
     "WebSession",
     "change_counter",
+    "new_epoch",
     "utcnow",
 ]

@@ -6,7 +6,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, Table, Uuid, event, insert, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    event,
+    insert,
+    update,
+)
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -43,17 +54,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 # One row holding the last change sequence number handed out. Taking the next number is an UPDATE
 # of this row, so the row lock orders numbers in commit order: a pull by cursor can never skip a
 # change that committed late with a lower number.
+#
+# `epoch` names this copy of the database's history for phones' cursors: restoring a backup
+# gives it a new one (`flask --app pwa restore` / `restored`), so every phone learns that the
+# server went back in time (pwa/sync/restore.py).
 change_counter = Table(
     "change_counter",
     db.metadata,
     Column("id", Integer, primary_key=True),
     Column("value", BigInteger, nullable=False),
+    Column("epoch", String(32), nullable=False),
 )
+
+
+def new_epoch() -> str:
+    """A fresh name for the database's history."""
+    return uuid.uuid4().hex
 
 
 @event.listens_for(change_counter, "after_create")
 def _seed_change_counter(target: Table, connection: Connection, **kw: Any) -> None:
-    connection.execute(insert(change_counter).values(id=1, value=0))
+    connection.execute(insert(change_counter).values(id=1, value=0, epoch=new_epoch()))
 
 
 class Synced:

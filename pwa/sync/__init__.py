@@ -19,6 +19,7 @@ from ..scope import audience
 from .apply import Batch, apply_batch
 from .feed import BadCursor, Position, patients_sent, pull
 from .records import RECORD_TYPES
+from .restore import current_epoch
 from .shapes import MAX_CHANGES
 
 __all__ = ["MAX_CHANGES", "BadCursor", "Position", "sync"]
@@ -59,6 +60,6 @@ def sync(
     return {
         "results": [o.to_dict() for o in outcomes],
         "changes": conflicts + entries,
-        "cursor": after.encode(),
+        "cursor": after.encode(current_epoch()),
         "more": bool(more),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,17 +42,29 @@ class Position(NamedTuple):
     rank: int
     id: str  # the record id's hex, which orders as both databases order UUIDs
 
-    def encode(self) -> str:
-        """Return the opaque cursor for this position, signed so that only this server makes one."""
-        body = f"v3:{self.key}:{self.rank}:{self.id}"
+    def encode(self, epoch: str = "") -> str:
+        """Return the opaque cursor for this position in this epoch of the server's history,
+        signed so that only this server makes one."""
+        body = f"v4:{epoch}:{self.key}:{self.rank}:{self.id}" if epoch else self._v3()
         raw = f"{body}:{_signature(body)}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _v3(self) -> str:
+        return f"v3:{self.key}:{self.rank}:{self.id}"
 
     @classmethod
     def decode(cls, cursor: str | None) -> Position:
         """Read a cursor this server gave out; anything else (garbled, forged) is BadCursor."""
+        return cls.read(cursor)[0]
+
+    @classmethod
+    def read(cls, cursor: str | None) -> tuple[Position, str | None]:
+        """Read a cursor and the epoch it was given out in (None: before epochs, or no cursor).
+
+        Anything this server did not give out (garbled, forged) is BadCursor.
+        """
         if cursor is None:
-            return START
+            return START, None
         try:
             if len(cursor) > 200:
                 raise ValueError
@@ -59,19 +72,24 @@ class Position(NamedTuple):
             body, _, signature = text.rpartition(":")
             if not hmac.compare_digest(signature, _signature(body)):
                 raise ValueError
-            version, key, rank, record = body.split(":")
+            parts = body.split(":")
+            version, epoch = parts[0], (parts.pop(1) if parts[0] == "v4" else None)
+            _, key, rank, record = parts
             position = cls(int(key), int(rank), record)
-            if version != "v3" or not 0 <= position.key <= MAX_KEY or rank not in _RANK_TEXT:
+            if version not in ("v3", "v4") or not 0 <= position.key <= MAX_KEY:
+                raise ValueError
+            if rank not in _RANK_TEXT or (epoch is not None and not _EPOCH.fullmatch(epoch)):
                 raise ValueError
             if record and (len(record) != 32 or record != uuid.UUID(record).hex):
                 raise ValueError
-            if position.encode() != cursor:  # base64 skips stray characters: only ours exactly
+            if position.encode(epoch or "") != cursor:  # base64 skips stray characters
                 raise ValueError
-            return position
+            return position, epoch
         except (ValueError, UnicodeDecodeError):
             raise BadCursor(cursor) from None
 
 
+_EPOCH = re.compile(r"[0-9a-f]{32}")
 _RANK_TEXT = {str(rank) for rank in (-1, *RANKS.values())}
 
 

@@ -344,6 +344,24 @@ class SyncRequest(BaseModel):
     ] = []  # fmt: skip
 
 
+class HeldRecord(BaseModel):
+    """One record a phone holds, named by id and type (no content). Any type a phone holds may
+    be named (directory entries too); only those it could send back are ever "missing"."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: RecordId
+    type: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class HeldRequest(BaseModel):
+    """The body of POST /sync/held: which of these does the server lack? (After a restore.)"""
+
+    model_config = ConfigDict(extra="ignore")
+
+    records: Annotated[list[HeldRecord], Field(max_length=MAX_CHANGES)]
+
+
 class EnrolRequest(BaseModel):
     """The body of POST /devices: a name, and the person's credentials unless signed in."""
 

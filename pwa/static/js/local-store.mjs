@@ -183,6 +183,46 @@ export async function applyFeed(changes) {
   await tx.done;
 }
 
+/**
+ * The records this phone holds that are not waiting to be sent: what a restored server may
+ * lack (sync-client's recoverAfterRestore asks it which).
+ */
+export async function heldRecords() {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox"], "readonly");
+  const waiting = new Set(await tx.objectStore("outbox").getAllKeys());
+  const records = await tx.objectStore("records").getAll();
+  await tx.done;
+  return records.filter((record) => !waiting.has(record.id) && record.status !== "left");
+}
+
+/**
+ * Queue records the server lost (restored from a backup) to be sent again as new records,
+ * patients first so that their records have someone to belong to. Nothing else changes: the
+ * phone still shows every one of them, now "waiting to send".
+ */
+export async function sendAgain(ids) {
+  const db = await openStore();
+  const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+  const held = [];
+  for (const id of ids) {
+    const record = await tx.objectStore("records").get(id);
+    if (record && !(await tx.objectStore("outbox").get(id))) held.push(record);
+  }
+  held.sort((a, b) => (a.type === "patient" ? 0 : 1) - (b.type === "patient" ? 0 : 1));
+  let queued = (await tx.objectStore("meta").get("queued")) || 0;
+  for (const record of held) {
+    queued += 1;
+    await tx.objectStore("outbox").put({ id: record.id, type: record.type, base_version: null,
+                                         data: record.data, queued, sent: false,
+                                         attention: null, original: null });
+    await tx.objectStore("records").put({ ...record, version: null, status: "pending" });
+  }
+  await tx.objectStore("meta").put(queued, "queued");
+  await tx.done;
+  return held.length;
+}
+
 /** Count what is waiting: to send, and needing a person. */
 export async function outboxCounts() {
   const all = await (await openStore()).getAll("outbox");

@@ -3,7 +3,8 @@
  * Nothing leaves the outbox until the server says `applied` or `duplicate`.
  */
 import {
-  acknowledge, applyFeed, changesToSend, getMeta, markSent, outboxCounts, setMeta, wipe,
+  acknowledge, applyFeed, changesToSend, getMeta, heldRecords, markSent, outboxCounts, sendAgain,
+  setMeta, wipe,
 } from "./local-store.mjs";
 import { forgetPushSubscription } from "./push-settings.mjs";
 
@@ -90,6 +91,35 @@ async function errorCode(response) {
   }
 }
 
+/**
+ * Ask the restored server which of the records this phone holds it lacks (CouchDB's
+ * `_revs_diff`), and queue those to be sent again. A patient's phone sends back only the
+ * check-ins they made themselves: the rest it holds only in part. Returns false if the server
+ * could not be asked (the next sync asks again).
+ */
+async function recoverAfterRestore(token) {
+  const user = await getMeta("user");
+  const held = (await heldRecords()).filter((record) => user?.role !== "patient" ||
+    (record.type === "checkin" && record.data?.source === "self"));
+  const missing = [];
+  for (let start = 0; start < held.length; start += BATCH) {
+    const records = held.slice(start, start + BATCH).map(({ id, type }) => ({ id, type }));
+    try {
+      const response = await fetch("/api/v1/sync/held", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ records }),
+      });
+      if (!response.ok) return false;
+      missing.push(...(await response.json()).missing);
+    } catch {
+      return false;
+    }
+  }
+  await sendAgain(missing);
+  return true;
+}
+
 async function syncOnce() {
   const token = await getMeta("token");
   if (!token) return { ok: false, reason: "not_enrolled", ...(await outboxCounts()) };
@@ -117,6 +147,14 @@ async function syncOnce() {
     if (response.status === 403) {
       await wipe();
       return { ok: false, reason: "device_revoked", pending: 0, attention: 0 };
+    }
+    if (response.status === 409 && (await errorCode(response)) === "server_restored") {
+      // The server went back to a backup. Nothing of this request was applied: send back what
+      // it lacks of what this phone holds, then pull everything from the start.
+      const recovered = await recoverAfterRestore(token);
+      if (!recovered) return { ok: false, reason: "offline", ...(await outboxCounts()) };
+      await setMeta("cursor", null);
+      continue;
     }
     if (response.status === 400 && (await errorCode(response)) === "invalid_cursor") {
       // A cursor the server no longer takes (from an older version of it): start the pull

@@ -1,0 +1,100 @@
+"""Back up and restore the database (README, "Backup and restore").
+
+SQLite: `flask --app pwa backup PATH` copies the live database with SQLite's online backup API
+(a consistent copy while the app runs), and `flask --app pwa restore PATH` puts a copy back (with
+the app stopped). PostgreSQL: `pg_dump` and `pg_restore`, then `flask --app pwa restored`.
+
+A restore's one server-side step, which both `restore` and `restored` do: bring the schema up to
+date, then give the database's history a new name (pwa/sync/restore.py), so that every phone
+sends back what the server lost and pulls everything written since.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from .extensions import db
+from .sync.restore import mark_restored
+
+
+def _sqlite_path() -> Path:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump and restore it with "
+            "pg_restore, then run `flask --app pwa restored` (README, Backup and restore)."
+        )
+    return Path(url.database)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy one SQLite database onto another, page by page, consistently."""
+    with closing(sqlite3.connect(source)) as reader, closing(sqlite3.connect(target)) as writer:
+        reader.backup(writer)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH (a new file), while the app runs."""
+    live = _sqlite_path()
+    if path.exists():
+        raise click.ClickException(f"{path} already exists: choose a new file for each backup.")
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    _copy(live, partial)
+    os.chmod(partial, 0o600)  # patient data: readable by the app's user alone
+    partial.rename(path)  # a backup file is whole or absent, never half written
+    click.echo(f"Backed up to {path}. Keep it as safe as the database itself.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup at PATH (stop the app first)."""
+    live = _sqlite_path()
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as check:
+        try:
+            tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError:
+            raise click.ClickException(f"{path} is not a SQLite database.") from None
+    if "change_counter" not in tables:
+        raise click.ClickException(f"{path} is not a backup of this app's database.")
+    if not yes:
+        click.confirm(
+            f"Replace {live} with {path}? Everything written since that backup is lost on the "
+            "server (phones send back what they hold).",
+            abort=True,
+        )
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours holds the old file open
+    _copy(path, live)
+    _after_restore()
+    click.echo(f"Restored {live} from {path}.")
+
+
+@click.command("restored")
+@with_appcontext
+def restored_command() -> None:
+    """After restoring the database yourself (pg_restore), prepare it for the phones."""
+    _after_restore()
+    click.echo("Ready: each phone will send back what the server lacks when it next syncs.")
+
+
+def _after_restore() -> None:
+    if inspect(db.engine).has_table("alembic_version"):  # made by `flask db upgrade`, as it is
+        upgrade()  # a backup from an older version of the app gets this version's schema
+    epoch = mark_restored()
+    db.session.commit()
+    click.echo(f"The database's history is now named {epoch[:8]}; phones will notice.")

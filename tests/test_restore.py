@@ -1,0 +1,286 @@
+"""A server restored from a backup loses nothing the phones hold, and every phone gets what is
+written after the restore, with nobody doing anything on the phones (pwa/sync/restore.py).
+
+Backups are real: SQLite's online backup API through `flask backup` / `flask restore`, or on
+PostgreSQL `pg_dump` / `pg_restore` then `flask restored`, as the README tells a practice.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from pwa.extensions import db
+from pwa.models import CheckIn, FollowUp, Patient, User, change_counter
+
+from .conftest import PASSWORD
+from .test_sync_protocol import Phone
+
+ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+class RestoringPhone(Phone):
+    """The app's sync client (sync-client.mjs) in miniature, with its recovery after a restore."""
+
+    def __init__(self, client: FlaskClient, token: str, role: str = "link_worker") -> None:
+        super().__init__(client, token)
+        self.role = role
+        self.restores_seen = 0
+
+    def sync(self, lose_response: bool = False) -> None:
+        probe = self.client.post("/api/v1/sync", json={"cursor": self.cursor, "changes": []},
+                                 headers=self.auth())  # fmt: skip
+        if probe.status_code == 409:
+            assert probe.json["error"]["code"] == "server_restored"
+            self.recover()
+        super().sync(lose_response)
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def recover(self) -> None:
+        self.restores_seen += 1
+        held = [{"id": i, "type": r["type"]} for i, r in self.records.items()
+                if i not in self.outbox and (self.role != "patient" or (
+                    r["type"] == "checkin" and r["data"].get("source") == "self"))]  # fmt: skip
+        answer = self.client.post("/api/v1/sync/held", json={"records": held},
+                                  headers=self.auth())  # fmt: skip
+        assert answer.status_code == 200, answer.json
+        missing = answer.json["missing"]
+        for record_id in sorted(missing, key=lambda i: self.records[i]["type"] != "patient"):
+            record = self.records[record_id]
+            self.outbox[record_id] = {"id": record_id, "type": record["type"],
+                                      "base_version": None, "data": record["data"]}  # fmt: skip
+        self.cursor = None
+
+
+def enrol(client: FlaskClient, username: str) -> str:
+    response = client.post("/api/v1/devices", json={"username": username, "password": PASSWORD,
+                                                   "name": "Phone"})  # fmt: skip
+    assert response.status_code == 201, response.json
+    return str(response.json["token"])
+
+
+def check_in(patient_id: str, notes: str, **extra: Any) -> dict[str, Any]:
+    return {"patient_id": patient_id, "captured_at": datetime.now(UTC).isoformat(),
+            "measures": {"ucla3": {"companionship": 2, "left_out": 2, "isolated": 1}},
+            "notes": notes, **extra}  # fmt: skip
+
+
+class Backups:
+    """Back up and restore the test's database as the README says to."""
+
+    def __init__(self, app: Flask, tmp_path: Path) -> None:
+        self.app, self.folder = app, tmp_path
+
+    def take(self) -> Path:
+        db.session.commit()
+        if ON_POSTGRES:
+            path = self.folder / "backup.dump"
+            subprocess.run(["pg_dump", "-Fc", "-f", str(path), _libpq_url()], check=True)  # noqa: S603, S607
+            return path
+        path = self.folder / "backup.sqlite3"
+        result = self.app.test_cli_runner().invoke(args=["backup", str(path)])
+        assert result.exit_code == 0, result.output
+        return path
+
+    def restore(self, path: Path) -> None:
+        db.session.remove()
+        db.engine.dispose()
+        runner = self.app.test_cli_runner()
+        if ON_POSTGRES:
+            subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner",  # noqa: S603, S607
+                            "-d", _libpq_url(), str(path)], check=True)  # fmt: skip
+            result = runner.invoke(args=["restored"])
+        else:
+            result = runner.invoke(args=["restore", "--yes", str(path)])
+        assert result.exit_code == 0, result.output
+
+
+def _libpq_url() -> str:
+    return os.environ["TEST_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture
+def backups(app: Flask, tmp_path: Path) -> Backups:
+    if ON_POSTGRES and not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed")
+    return Backups(app, tmp_path)
+
+
+def count(model: Any, *where: Any) -> int:
+    db.session.expire_all()
+    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def test_phones_bring_back_what_a_restore_lost_and_get_what_came_after(
+    app: Flask, client: FlaskClient, backups: Backups, worker: User, patient: Patient,
+    patient_user: User,
+) -> None:  # fmt: skip
+    """Several phones, and a restore that happened while they were offline."""
+    phone = RestoringPhone(client, enrol(client, "amara"))
+    tablet = RestoringPhone(client, enrol(client, "amara"))
+    own = RestoringPhone(client, enrol(client, "pat"), role="patient")
+    for device in (phone, tablet, own):
+        device.sync()
+    backup = backups.take()
+
+    # After the backup: the phone adds a patient and check-ins; the tablet pulls them; the
+    # patient checks in from their own phone. All acknowledged: gone from every outbox.
+    pid, worker_id = str(patient.id), worker.id  # the objects do not outlive the restore
+    new_patient = str(uuid.uuid4())
+    phone.queue(new_patient, "patient", {"given_name": "Nia", "family_name": "Restored",
+                                         "date_of_birth": "1960-02-03"})  # fmt: skip
+    written = {str(uuid.uuid4()): f"After the backup {n}" for n in range(3)}
+    for record_id, notes in written.items():
+        phone.queue(record_id, "checkin", check_in(pid, notes))
+    phone.queue(str(uuid.uuid4()), "checkin", check_in(new_patient, "For the new patient"))
+    phone.sync()
+    tablet.sync()
+    own_check_in = str(uuid.uuid4())
+    own.queue(own_check_in, "checkin", check_in(pid, "My own, after the backup"))
+    own.sync()
+    assert not phone.outbox and not own.outbox
+    assert count(CheckIn) == 5
+
+    backups.restore(backup)  # the server forgets all of that
+    assert count(CheckIn) == 0 and count(Patient, Patient.id == uuid.UUID(new_patient)) == 0
+    after = FollowUp(id=uuid.uuid4(), patient_id=uuid.UUID(pid), kind="visit",
+                     due_at=datetime.now(UTC) + timedelta(days=2),
+                     assigned_to_id=worker_id)  # fmt: skip
+    db.session.add(after)  # written on the server after the restore
+    db.session.commit()
+
+    for device in (tablet, own, phone):  # each comes back online, in any order
+        device.sync()
+    for device in (tablet, phone, own):
+        device.sync()  # and again: nothing more happens
+    assert [d.restores_seen for d in (phone, tablet, own)] == [1, 1, 1]
+
+    # Every record the phones held is back, exactly once; the patient's phone sent back only
+    # its own check-in, and the server's later follow-up reached every phone.
+    assert count(CheckIn) == 5
+    for notes in [*written.values(), "For the new patient", "My own, after the backup"]:
+        assert count(CheckIn, CheckIn.notes == notes) == 1, notes
+    assert count(Patient, Patient.id == uuid.UUID(new_patient)) == 1
+    assert db.session.get(CheckIn, uuid.UUID(own_check_in)).source == "self"  # type: ignore[union-attr]
+    follow_up_id = str(after.id)
+    for device in (phone, tablet, own):
+        assert follow_up_id in device.records
+        assert not device.outbox
+    server_ids = {str(i) for i in db.session.scalars(select(CheckIn.id))}
+    assert {i for i, r in phone.records.items() if r["type"] == "checkin"} == server_ids
+
+
+def test_a_restore_nobody_marked_is_noticed_while_the_server_is_behind(
+    app: Flask, client: FlaskClient, backups: Backups, worker: User, patient: Patient
+) -> None:
+    phone = RestoringPhone(client, enrol(client, "amara"))
+    phone.sync()
+    db.session.commit()
+    before = db.session.scalar(select(change_counter.c.value))
+    phone.queue(str(uuid.uuid4()), "checkin", check_in(str(patient.id), "Lost unless resent"))
+    phone.sync()
+    # Put the counter back as a restore nobody told us about would (the epoch unchanged).
+    db.session.execute(change_counter.update().values(value=before))
+    db.session.execute(CheckIn.__table__.delete())
+    db.session.commit()
+    phone.sync()
+    assert phone.restores_seen == 1
+    assert count(CheckIn, CheckIn.notes == "Lost unless resent") == 1
+
+
+def test_the_held_question_answers_only_what_the_caller_could_send_back(
+    client: FlaskClient, worker: User, patient: Patient, patient_user: User
+) -> None:
+    token = enrol(client, "pat")
+    gone = [
+        {"id": str(uuid.uuid4()), "type": kind}
+        for kind in ("patient", "checkin", "followup", "referral")
+    ]
+    present = [{"id": str(patient.id), "type": "patient"}]
+    gone_asset = [{"id": str(uuid.uuid4()), "type": "asset"}]  # held, never sent back
+    answer = client.post("/api/v1/sync/held", json={"records": gone + present + gone_asset},
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert answer.json == {"missing": [gone[1]["id"]]}  # a patient may only create check-ins
+    staff = enrol(client, "amara")
+    answer = client.post("/api/v1/sync/held", json={"records": gone + present + gone_asset},
+                         headers={"Authorization": f"Bearer {staff}"})  # fmt: skip
+    assert sorted(answer.json["missing"]) == sorted(r["id"] for r in gone)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"records": "x"}, {"records": [{"id": "not-a-uuid", "type": "checkin"}]},
+     {"records": [{"id": str(uuid.uuid4()), "type": "x" * 41}]},
+     {"records": [{"id": str(uuid.uuid4()), "type": "checkin"}] * 501}],
+)  # fmt: skip
+def test_a_bad_held_question_is_a_422(client: FlaskClient, worker: User, body: Any) -> None:
+    token = enrol(client, "amara")
+    answer = client.post("/api/v1/sync/held", json=body,
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert answer.status_code == 422
+
+
+def test_the_held_question_needs_a_device_token(client: FlaskClient) -> None:
+    assert client.post("/api/v1/sync/held", json={"records": []}).status_code == 401
+
+
+def test_a_cursor_from_before_epochs_is_still_read(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    """Phones that synced before this version carry v3 cursors: they carry on, no restore."""
+    from pwa.sync.feed import Position
+
+    phone = RestoringPhone(client, enrol(client, "amara"))
+    phone.cursor = Position(0, -1, "").encode()  # v3: no epoch
+    phone.sync()
+    assert phone.restores_seen == 0 and str(patient.id) in phone.records
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup command")
+class TestTheCommands:
+    def test_a_backup_is_a_new_file_only_its_owner_reads(
+        self, app: Flask, tmp_path: Path, worker: User
+    ) -> None:
+        runner = app.test_cli_runner()
+        path = tmp_path / "b.sqlite3"
+        assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        again = runner.invoke(args=["backup", str(path)])
+        assert again.exit_code != 0 and "already exists" in again.output
+
+    def test_restore_refuses_what_is_not_a_backup_of_this_app(
+        self, app: Flask, tmp_path: Path, worker: User
+    ) -> None:
+        junk = tmp_path / "junk.sqlite3"
+        junk.write_text("not a database at all")
+        result = app.test_cli_runner().invoke(args=["restore", "--yes", str(junk)])
+        assert result.exit_code != 0 and "not a SQLite database" in result.output
+        db.session.remove()
+        assert count(User, User.username == "amara") == 1  # untouched
+
+    def test_restored_renames_the_history(self, app: Flask, worker: User) -> None:
+        before = db.session.scalar(select(change_counter.c.epoch))
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["restored"])
+        assert result.exit_code == 0, result.output
+        db.session.expire_all()
+        assert db.session.scalar(select(change_counter.c.epoch)) != before
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only")
+def test_the_backup_command_points_postgresql_at_pg_dump(app: Flask, tmp_path: Path) -> None:
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x")])
+    assert result.exit_code != 0 and "pg_dump" in result.output
