@@ -91,7 +91,10 @@ def device_required(view: Callable[P, R]) -> Callable[P, R]:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         found = device_for_token(token.strip() if scheme.lower() == "bearer" else None)
         if isinstance(found, TokenProblem):
-            return api_error(found.code, found.message, found.status)  # type: ignore[return-value]
+            response = make_response(api_error(found.code, found.message, found.status))
+            if found.code == "device_revoked":  # the browser wipes the site, not just the app
+                response.headers["Clear-Site-Data"] = '"cache", "storage"'
+            return response  # type: ignore[return-value]
         g.device = found
         return view(*args, **kwargs)
 

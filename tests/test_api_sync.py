@@ -481,6 +481,9 @@ def test_a_revoked_device_is_told_to_wipe(client: FlaskClient, token: str, worke
     revoke_devices_of(worker)  # as a deactivation does
     db.session.commit()
     assert sync(client, token, status=403)["error"]["code"] == "device_revoked"
+    response = client.post("/api/v1/sync", json={"cursor": None, "changes": []},
+                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'  # the browser wipes too
 
 
 def test_a_signed_out_device_is_told_to_sign_in_and_keep_its_records(

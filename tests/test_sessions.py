@@ -301,3 +301,17 @@ def test_only_a_recent_sign_in_can_enrol_a_phone_from_its_page(app: Flask, worke
     assert db.session.scalar(select(Device.id)) is None
     fresh = signed_in_client(app, worker)
     assert enrol_from_page(fresh)
+
+
+def test_sign_out_clears_the_site_only_when_the_page_says_the_phone_is_empty(
+    app: Flask, worker: User
+) -> None:
+    """Without the page's word (no JavaScript, or records still waiting) nothing is cleared."""
+    for said, header in ((None, None), ("yes", '"cache", "storage"')):
+        client = signed_in_client(app, worker)
+        form = {"csrf_token": csrf_token_from(client.get("/caseload"))}
+        if said:
+            form["phone_cleared"] = said
+        answer = client.post("/sign-out", data=form)
+        assert answer.status_code == 302
+        assert answer.headers.get("Clear-Site-Data") == header

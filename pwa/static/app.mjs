@@ -8,6 +8,7 @@ import { startOfflineApp } from "./js/offline-app.mjs";
 import { restoreSubscription, startPushSettings } from "./js/push-settings.mjs";
 import { enrolDevice, signOutDevice } from "./js/sync-client.mjs";
 import { announce, requestSync, startSyncTriggers } from "./js/sync-scheduler.mjs";
+import { startStorageSettings } from "./js/storage-settings.mjs";
 import { SyncStatus } from "./js/sync-status.mjs";
 
 const ENROLLED_ROLES = ["link_worker", "patient"]; // admins work online, holding nothing locally
@@ -81,6 +82,9 @@ function guardSignOut(form) {
       outcome = await signOutDevice({ force: true });
     }
     form.dataset.confirmed = "yes";
+    // The phone holds nothing now: the server's answer may clear the rest of the site's data
+    // (the cached shell, the worker) with Clear-Site-Data.
+    form.append(h("input", { type: "hidden", name: "phone_cleared", value: "yes" }));
     form.requestSubmit();
   });
 }
@@ -105,6 +109,9 @@ async function start() {
   if (enrolled) startSyncTriggers();
   else await announce();
   // Last, and not awaited: it waits for the service worker, which must never hold up syncing.
+  for (const element of document.querySelectorAll('[data-module="app-storage"]')) {
+    startStorageSettings(element).catch((error) => console.warn("Storage:", error));
+  }
   for (const element of document.querySelectorAll('[data-module="app-push-settings"]')) {
     startPushSettings(element).catch((error) => console.warn("Notifications:", error));
   }

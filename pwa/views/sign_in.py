@@ -103,4 +103,10 @@ def sign_out() -> ResponseReturnValue:
     logout_user()
     session.clear()
     flash("You have signed out", "success")
-    return redirect(url_for("sign_in.sign_in"))
+    response = redirect(url_for("sign_in.sign_in"))
+    if request.form.get("phone_cleared") == "yes":
+        # The page's script has sent or (with the person's say-so) dropped everything, and
+        # wiped the phone's store: now the browser clears the rest (the shell, the worker).
+        # Without that word, as without JavaScript, nothing on the phone is touched.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
