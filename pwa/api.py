@@ -23,7 +23,7 @@ from .openapi import openapi_document
 from .push import public_key, read_subscription, remove_subscription, save_subscription
 from .sessions import current_web_session
 from .sync import MAX_CHANGES, BadCursor, Position, sync
-from .sync.restore import missing_from_server, went_back
+from .sync.restore import compare_with_server, went_back
 from .sync.shapes import (
     EnrolRequest,
     ForgetSubscription,
@@ -205,11 +205,12 @@ def sync_changes() -> ResponseReturnValue:
 @bp.post("/sync/held")
 @device_required
 def held_records() -> ResponseReturnValue:
-    """Say which of the records this phone holds the server has no record of (after a restore;
-    pwa/sync/restore.py). Only types the caller may create are answered."""
-    body = read_body(HeldRequest, "Send {records: [{id, type}]}, at most 500.")
-    held = [(record.type, record.id) for record in body.records]
-    return jsonify(missing=missing_from_server(g.device.user, held))
+    """Say which of the records this phone holds the server lacks, or has in an older version
+    (after a restore; pwa/sync/restore.py)."""
+    body = read_body(HeldRequest, "Send {records: [{id, type, version}]}, at most 500.")
+    held = [(record.type, record.id, record.version) for record in body.records]
+    comparison = compare_with_server(g.device.user, held)
+    return jsonify(missing=comparison.missing, behind=comparison.behind)
 
 
 @bp.get("/push/key")

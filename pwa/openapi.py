@@ -178,15 +178,20 @@ def openapi_document(version: str) -> dict[str, Any]:
             }},
             "/sync/held": {"post": {
                 "summary": "Which of the records this phone holds the server lacks",
-                "description": "After server_restored: the phone sends these back as new "
-                               "records. Answers only types the caller may create.",
+                "description": "After server_restored: the phone sends `missing` back as new "
+                               "records and `behind` as changes on the server's version.",
                 "security": BEARER,
                 "requestBody": _body(HeldRequest),
                 "responses": {
-                    "200": _json({"type": "object", "required": ["missing"], "properties": {
+                    "200": _json({"type": "object", "required": ["missing", "behind"],
+                                  "properties": {
                         "missing": {"type": "array", "items": {"type": "string",
-                                                                "format": "uuid"}}}},
-                                 "The ids the server has no record of"),
+                                                                "format": "uuid"}},
+                        "behind": {"type": "array", "items": {
+                            "type": "object", "required": ["id", "version"],
+                            "properties": {"id": {"type": "string", "format": "uuid"},
+                                           "version": {"type": "integer"}}}}}},
+                                 "Ids the server lacks; records it has in an older version"),
                     **COMMON, **TOKEN,
                     "422": _error("records is not a list of {id, type}, or over 500"),
                 },

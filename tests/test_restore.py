@@ -50,18 +50,24 @@ class RestoringPhone(Phone):
         return {"Authorization": f"Bearer {self.token}"}
 
     def recover(self) -> None:
+        """As recoverAfterRestore and sendAgain do on the phone."""
         self.restores_seen += 1
-        held = [{"id": i, "type": r["type"]} for i, r in self.records.items()
-                if i not in self.outbox and (self.role != "patient" or (
-                    r["type"] == "checkin" and r["data"].get("source") == "self"))]  # fmt: skip
+        held = [{"id": i, "type": r["type"],
+                 "version": self.outbox[i]["base_version"] if i in self.outbox else r["version"]}
+                for i, r in self.records.items()
+                if self.role != "patient" or (
+                    r["type"] == "checkin" and r["data"].get("source") == "self")]  # fmt: skip
         answer = self.client.post("/api/v1/sync/held", json={"records": held},
                                   headers=self.auth())  # fmt: skip
         assert answer.status_code == 200, answer.json
-        missing = answer.json["missing"]
-        for record_id in sorted(missing, key=lambda i: self.records[i]["type"] != "patient"):
+        base = dict.fromkeys(answer.json["missing"])
+        base |= {entry["id"]: entry["version"] for entry in answer.json["behind"]}
+        for record_id in sorted(base, key=lambda i: self.records[i]["type"] != "patient"):
             record = self.records[record_id]
+            waiting = self.outbox.pop(record_id, None)
+            data = waiting["data"] if waiting else record["data"]
             self.outbox[record_id] = {"id": record_id, "type": record["type"],
-                                      "base_version": None, "data": record["data"]}  # fmt: skip
+                                      "base_version": base[record_id], "data": data}  # fmt: skip
         self.cursor = None
 
 
@@ -151,8 +157,15 @@ def test_phones_bring_back_what_a_restore_lost_and_get_what_came_after(
     own_check_in = str(uuid.uuid4())
     own.queue(own_check_in, "checkin", check_in(pid, "My own, after the backup"))
     own.sync()
+    # A change to a record the backup has, acknowledged: the server's copy moves on to v2.
+    phone.queue(pid, "patient", phone.records[pid]["data"] | {"phone": "07700 900123"})
+    phone.sync()
     assert not phone.outbox and not own.outbox
     assert count(CheckIn) == 5
+    # And one the tablet made with no signal, still waiting when the server went back: an
+    # edit of the patient the backup never had.
+    tablet.queue(new_patient, "patient", tablet.records[new_patient]["data"] | {
+        "needs": ["housing"]})  # fmt: skip
 
     backups.restore(backup)  # the server forgets all of that
     assert count(CheckIn) == 0 and count(Patient, Patient.id == uuid.UUID(new_patient)) == 0
@@ -175,6 +188,10 @@ def test_phones_bring_back_what_a_restore_lost_and_get_what_came_after(
         assert count(CheckIn, CheckIn.notes == notes) == 1, notes
     assert count(Patient, Patient.id == uuid.UUID(new_patient)) == 1
     assert db.session.get(CheckIn, uuid.UUID(own_check_in)).source == "self"  # type: ignore[union-attr]
+    restored_patient = db.session.get(Patient, uuid.UUID(pid))
+    assert restored_patient is not None and restored_patient.phone == "07700 900123"
+    newcomer = db.session.get(Patient, uuid.UUID(new_patient))
+    assert newcomer is not None and newcomer.needs == ["housing"]  # the tablet's waiting edit
     follow_up_id = str(after.id)
     for device in (phone, tablet, own):
         assert follow_up_id in device.records
@@ -213,17 +230,33 @@ def test_the_held_question_answers_only_what_the_caller_could_send_back(
     gone_asset = [{"id": str(uuid.uuid4()), "type": "asset"}]  # held, never sent back
     answer = client.post("/api/v1/sync/held", json={"records": gone + present + gone_asset},
                          headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-    assert answer.json == {"missing": [gone[1]["id"]]}  # a patient may only create check-ins
+    # A patient's phone may only create check-ins, and changes nothing once sent.
+    assert answer.json == {"missing": [gone[1]["id"]], "behind": []}
     staff = enrol(client, "amara")
     answer = client.post("/api/v1/sync/held", json={"records": gone + present + gone_asset},
                          headers={"Authorization": f"Bearer {staff}"})  # fmt: skip
     assert sorted(answer.json["missing"]) == sorted(r["id"] for r in gone)
 
 
+def test_behind_is_said_only_of_records_the_callers_phone_may_hold_and_change(
+    client: FlaskClient, worker: User, patient: Patient, others_patient: Patient
+) -> None:
+    token = enrol(client, "amara")
+    ahead = [{"id": str(p.id), "type": "patient", "version": 9} for p in (patient, others_patient)]
+    answer = client.post("/api/v1/sync/held", json={"records": ahead},
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert answer.json == {"missing": [], "behind": [{"id": str(patient.id), "version": 1}]}
+    level = [{"id": str(patient.id), "type": "patient", "version": 1}]
+    answer = client.post("/api/v1/sync/held", json={"records": level},
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert answer.json == {"missing": [], "behind": []}
+
+
 @pytest.mark.parametrize(
     "body",
     [{}, {"records": "x"}, {"records": [{"id": "not-a-uuid", "type": "checkin"}]},
      {"records": [{"id": str(uuid.uuid4()), "type": "x" * 41}]},
+     {"records": [{"id": str(uuid.uuid4()), "type": "patient", "version": 0}]},
      {"records": [{"id": str(uuid.uuid4()), "type": "checkin"}] * 501}],
 )  # fmt: skip
 def test_a_bad_held_question_is_a_422(client: FlaskClient, worker: User, body: Any) -> None:

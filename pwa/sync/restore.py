@@ -9,11 +9,13 @@ data on the phone"):
    `pg_restore`), and every cursor carries the name it was given out under.
 2. A phone whose cursor names another history, or a position past the last change this server
    has (a restore nobody marked), hears `409 server_restored` and nothing is applied.
-3. The phone asks which of the records it holds the server lacks (`POST /api/v1/sync/held`,
-   this module's `missing_from_server`), queues those as new records in its outbox, forgets
-   its cursor, and syncs again: the records are created through the ordinary sync path, with
-   every trust-boundary check, and everything written on the server after the restore reaches
-   the phone in the full pull that follows. Nobody does anything on the phones.
+3. The phone asks which of the records it holds the server lacks, or has only in an older
+   version (`POST /api/v1/sync/held`, this module's `compare_with_server`; CouchDB compares
+   revisions the same way), queues those in its outbox (as new records, or as changes on top
+   of the server's version), forgets its cursor, and syncs again: they go through the
+   ordinary sync path, with every trust-boundary check, and everything written on the server
+   after the restore reaches the phone in the full pull that follows. Nobody does anything on
+   the phones.
 
 What comes back is the phone's copy: a record it pulled comes back as its projection showed it
 (a staff phone holds whole records; a patient's phone only their own check-ins are sent back),
@@ -25,11 +27,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import User, change_counter, new_epoch
+from ..scope import may_hold
 from .feed import START, Position
 from .records import RECORD_TYPES
 
@@ -59,20 +64,41 @@ def mark_restored() -> str:
     return epoch
 
 
-def missing_from_server(actor: User, held: Iterable[tuple[str, uuid.UUID]]) -> list[str]:
-    """Of the records a phone holds (type, id), the ids this server has no record of.
+@dataclass(frozen=True)
+class Comparison:
+    """What a restored server lacks of what a phone holds."""
 
-    Only types the caller may create are answered: nothing else could be sent back. Saying
-    "missing" grants nothing: what is sent back is judged like any new record.
+    missing: list[str]  # ids it has no record of: the phone sends them as new records
+    behind: list[dict[str, Any]]  # {id, version}: it has an older version than the phone
+
+
+def compare_with_server(
+    actor: User, held: Iterable[tuple[str, uuid.UUID, int | None]]
+) -> Comparison:
+    """Of the records a phone holds (type, id, the version it holds), which this server lacks
+    or has only in an older version (changed after the backup).
+
+    Only types the caller may create are answered as missing, and only records the caller's
+    phone may hold and change as behind: nothing else could be sent back. The answer grants
+    nothing: what is sent back is judged like any other change.
     """
-    allowed = SENT_BACK["staff" if actor.is_staff else "patient"]
-    by_type: dict[str, set[uuid.UUID]] = defaultdict(set)
-    for type_name, record_id in held:
+    staff = actor.is_staff
+    allowed = SENT_BACK["staff" if staff else "patient"]
+    by_type: dict[str, dict[uuid.UUID, int | None]] = defaultdict(dict)
+    for type_name, record_id, version in held:
         if type_name in allowed:
-            by_type[type_name].add(record_id)
+            by_type[type_name][record_id] = version
     missing: list[str] = []
-    for type_name, ids in by_type.items():
-        model = RECORD_TYPES[type_name].model
-        present = set(db.session.scalars(select(model.id).where(model.id.in_(ids))))
-        missing += sorted(str(record_id) for record_id in ids - present)
-    return missing
+    behind: list[dict[str, Any]] = []
+    for type_name, versions in by_type.items():
+        kind = RECORD_TYPES[type_name]
+        rows = db.session.scalars(select(kind.model).where(kind.model.id.in_(versions)))
+        present = {row.id: row for row in rows}
+        missing += sorted(str(i) for i in versions.keys() - present.keys())
+        if not staff or kind.change is None:
+            continue  # a patient's phone changes nothing after it is sent; check-ins never change
+        for record_id, row in present.items():
+            mine = versions[record_id]
+            if mine is not None and mine > row.version and may_hold(actor, kind.patient_of(row)):
+                behind.append({"id": str(record_id), "version": row.version})
+    return Comparison(missing, sorted(behind, key=lambda entry: entry["id"]))

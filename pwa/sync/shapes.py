@@ -345,13 +345,14 @@ class SyncRequest(BaseModel):
 
 
 class HeldRecord(BaseModel):
-    """One record a phone holds, named by id and type (no content). Any type a phone holds may
-    be named (directory entries too); only those it could send back are ever "missing"."""
+    """One record a phone holds, named by id, type and the version it holds (no content). Any
+    type may be named (directory entries too); only what it could send back is ever answered."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: RecordId
     type: Annotated[str, Field(min_length=1, max_length=40)]
+    version: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
 
 
 class HeldRequest(BaseModel):

@@ -184,39 +184,48 @@ export async function applyFeed(changes) {
 }
 
 /**
- * The records this phone holds that are not waiting to be sent: what a restored server may
- * lack (sync-client's recoverAfterRestore asks it which).
+ * What this phone holds, for a restored server to compare with what it has (sync-client's
+ * recoverAfterRestore): each record's id, type, data and the server version it is based on.
  */
 export async function heldRecords() {
   const db = await openStore();
   const tx = db.transaction(["records", "outbox"], "readonly");
-  const waiting = new Set(await tx.objectStore("outbox").getAllKeys());
+  const waiting = new Map((await tx.objectStore("outbox").getAll()).map((e) => [e.id, e]));
   const records = await tx.objectStore("records").getAll();
   await tx.done;
-  return records.filter((record) => !waiting.has(record.id) && record.status !== "left");
+  return records.filter((record) => record.status !== "left").map((record) => ({
+    ...record,
+    version: waiting.has(record.id) ? waiting.get(record.id).base_version : record.version,
+  }));
 }
 
 /**
- * Queue records the server lost (restored from a backup) to be sent again as new records,
- * patients first so that their records have someone to belong to. Nothing else changes: the
- * phone still shows every one of them, now "waiting to send".
+ * Queue what a restored server lacks to be sent again: `missing` ids as new records (patients
+ * first, so their records have someone to belong to), `behind` ({id, version}) as changes on
+ * top of the older version the server has. A change already waiting keeps its own data and is
+ * re-based the same way. The phone still shows every record, now "waiting to send".
  */
-export async function sendAgain(ids) {
+export async function sendAgain(missing, behind = []) {
   const db = await openStore();
   const tx = db.transaction(["records", "outbox", "meta"], "readwrite");
+  const base = new Map(missing.map((id) => [id, null]));
+  for (const entry of behind) base.set(entry.id, entry.version);
   const held = [];
-  for (const id of ids) {
+  for (const id of base.keys()) {
     const record = await tx.objectStore("records").get(id);
-    if (record && !(await tx.objectStore("outbox").get(id))) held.push(record);
+    if (record) held.push(record);
   }
   held.sort((a, b) => (a.type === "patient" ? 0 : 1) - (b.type === "patient" ? 0 : 1));
   let queued = (await tx.objectStore("meta").get("queued")) || 0;
   for (const record of held) {
+    const baseVersion = base.get(record.id);
+    const waiting = await tx.objectStore("outbox").get(record.id);
     queued += 1;
-    await tx.objectStore("outbox").put({ id: record.id, type: record.type, base_version: null,
-                                         data: record.data, queued, sent: false,
-                                         attention: null, original: null });
-    await tx.objectStore("records").put({ ...record, version: null, status: "pending" });
+    await tx.objectStore("outbox").put(waiting
+      ? { ...waiting, base_version: baseVersion, sent: false, queued }
+      : { id: record.id, type: record.type, base_version: baseVersion, data: record.data,
+          queued, sent: false, attention: null, original: null });
+    await tx.objectStore("records").put({ ...record, version: baseVersion, status: "pending" });
   }
   await tx.objectStore("meta").put(queued, "queued");
   await tx.done;

@@ -92,18 +92,20 @@ async function errorCode(response) {
 }
 
 /**
- * Ask the restored server which of the records this phone holds it lacks (CouchDB's
- * `_revs_diff`), and queue those to be sent again. A patient's phone sends back only the
- * check-ins they made themselves: the rest it holds only in part. Returns false if the server
- * could not be asked (the next sync asks again).
+ * Ask the restored server which of the records this phone holds it lacks, or has only in an
+ * older version (CouchDB's `_revs_diff`), and queue those to be sent again. A patient's phone
+ * asks only about the check-ins they made themselves: the rest it holds only in part. Returns
+ * false if the server could not be asked (the next sync asks again).
  */
 async function recoverAfterRestore(token) {
   const user = await getMeta("user");
   const held = (await heldRecords()).filter((record) => user?.role !== "patient" ||
     (record.type === "checkin" && record.data?.source === "self"));
   const missing = [];
+  const behind = [];
   for (let start = 0; start < held.length; start += BATCH) {
-    const records = held.slice(start, start + BATCH).map(({ id, type }) => ({ id, type }));
+    const records = held.slice(start, start + BATCH)
+      .map(({ id, type, version }) => ({ id, type, version: version ?? null }));
     try {
       const response = await fetch("/api/v1/sync/held", {
         method: "POST",
@@ -111,12 +113,14 @@ async function recoverAfterRestore(token) {
         body: JSON.stringify({ records }),
       });
       if (!response.ok) return false;
-      missing.push(...(await response.json()).missing);
+      const answer = await response.json();
+      missing.push(...answer.missing);
+      behind.push(...(answer.behind || []));
     } catch {
       return false;
     }
   }
-  await sendAgain(missing);
+  await sendAgain(missing, behind);
   return true;
 }
 
