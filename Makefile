@@ -34,7 +34,7 @@ setup: $(VENV)/.installed vendor
 
 run: setup
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	$(FLASK) seed-demo --if-empty
 	@echo "Open http://$(HOST):$(PORT) in a browser."
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

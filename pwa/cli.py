@@ -93,12 +93,18 @@ def set_role(username: str, role: str) -> None:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--if-empty", is_flag=True, help="With real records here, say so and carry on (make run)."
+)
 @with_appcontext
-def seed_demo_command() -> None:
+def seed_demo_command(if_empty: bool) -> None:
     """Fill an empty database with a realistic demo practice."""
     try:
         created = seed_demo()
     except DemoRefused as refusal:
+        if if_empty:
+            click.echo(f"{refusal} Starting with the records already here.")
+            return
         raise click.ClickException(str(refusal)) from None
     if created:
         click.echo("Demo practice created.")

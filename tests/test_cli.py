@@ -80,3 +80,12 @@ def test_seed_demo_refuses_a_database_with_real_records(runner: Any) -> None:
     assert result.exit_code != 0
     assert "already holds real records" in result.output
     assert db.session.scalar(db.select(db.func.count(Patient.id))) == 0
+
+
+def test_make_run_starts_on_a_database_with_real_records(runner: Any) -> None:
+    """`make run` seeds with --if-empty: a second run after real use still starts the app."""
+    make_user("admin", "realadmin")
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "Starting with the records already here" in result.output
+    assert db.session.scalar(db.select(db.func.count(Patient.id))) == 0
