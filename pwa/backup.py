@@ -22,6 +22,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from .extensions import db
+from .models import utcnow
 from .sync.restore import mark_restored
 
 
@@ -41,20 +42,63 @@ def _copy(source: Path, target: Path) -> None:
         reader.backup(writer)
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+EXPECTED_TABLES = {"change_counter", "users", "patients", "check_ins", "devices"}
+
+
+def _check_backup(path: Path) -> None:
+    """Refuse, before touching the live database, a file that is not a whole backup of ours."""
+    try:
+        with closing(_read_only(path)) as check:
+            tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master")}
+            whole = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            revision = (check.execute("SELECT version_num FROM alembic_version").fetchone()
+                        if "alembic_version" in tables else None)  # fmt: skip
+    except sqlite3.DatabaseError:
+        raise click.ClickException(f"{path} is not a SQLite database.") from None
+    if not tables >= EXPECTED_TABLES:
+        raise click.ClickException(f"{path} is not a backup of this app's database.")
+    if not whole:
+        raise click.ClickException(f"{path} is damaged (SQLite's integrity check failed).")
+    if revision is not None and not _known_revision(revision[0]):
+        raise click.ClickException(
+            f"{path} comes from a newer version of the app ({revision[0]}): restore it with that."
+        )
+
+
+def _known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    migrate = current_app.extensions["migrate"]
+    scripts = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+    return any(script.revision == revision for script in scripts.walk_revisions())
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path: Path) -> None:
     """Copy the SQLite database to PATH (a new file), while the app runs."""
     live = _sqlite_path()
-    if path.exists():
-        raise click.ClickException(f"{path} already exists: choose a new file for each backup.")
     partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    _copy(live, partial)
-    os.chmod(partial, 0o600)  # patient data: readable by the app's user alone
-    partial.rename(path)  # a backup file is whole or absent, never half written
-    click.echo(f"Backed up to {path}. Keep it as safe as the database itself.")
+    try:
+        # Made readable by the app's user alone before any patient data is in it.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        _copy(live, partial)
+        os.link(partial, path)  # a backup file is whole or absent, and never replaces another
+    except FileExistsError:
+        raise click.ClickException(
+            f"{path} already exists: choose a new file for each backup."
+        ) from None
+    except (OSError, sqlite3.Error) as problem:
+        raise click.ClickException(f"Could not write {path}: {problem}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"Backed up to {path}. Keep it, and instance/secret_key, as safe as the database.")
 
 
 @click.command("restore")
@@ -64,13 +108,7 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path, yes: bool) -> None:
     """Replace the SQLite database with the backup at PATH (stop the app first)."""
     live = _sqlite_path()
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as check:
-        try:
-            tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.DatabaseError:
-            raise click.ClickException(f"{path} is not a SQLite database.") from None
-    if "change_counter" not in tables:
-        raise click.ClickException(f"{path} is not a backup of this app's database.")
+    _check_backup(path)
     if not yes:
         click.confirm(
             f"Replace {live} with {path}? Everything written since that backup is lost on the "
@@ -79,9 +117,12 @@ def restore_command(path: Path, yes: bool) -> None:
         )
     db.session.remove()
     db.engine.dispose()  # no connection of ours holds the old file open
+    kept = live.with_name(f"{live.name}.before-restore-{utcnow():%Y%m%dT%H%M%S}")
+    _copy(live, kept)  # the database as it was, should this restore be the wrong one
+    os.chmod(kept, 0o600)
     _copy(path, live)
     _after_restore()
-    click.echo(f"Restored {live} from {path}.")
+    click.echo(f"Restored {live} from {path}. The database as it was is in {kept}.")
 
 
 @click.command("restored")

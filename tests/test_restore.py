@@ -41,8 +41,8 @@ class RestoringPhone(Phone):
     def sync(self, lose_response: bool = False) -> None:
         probe = self.client.post("/api/v1/sync", json={"cursor": self.cursor, "changes": []},
                                  headers=self.auth())  # fmt: skip
-        if probe.status_code == 409:
-            assert probe.json["error"]["code"] == "server_restored"
+        if probe.status_code in (400, 409):  # a new history, or a cursor it cannot read
+            assert probe.json["error"]["code"] in ("server_restored", "invalid_cursor")
             self.recover()
         super().sync(lose_response)
 
@@ -55,14 +55,21 @@ class RestoringPhone(Phone):
         held = [{"id": i, "type": r["type"],
                  "version": self.outbox[i]["base_version"] if i in self.outbox else r["version"]}
                 for i, r in self.records.items()
-                if self.role != "patient" or (
+                if (self.role == "patient") == (
                     r["type"] == "checkin" and r["data"].get("source") == "self")]  # fmt: skip
         answer = self.client.post("/api/v1/sync/held", json={"records": held},
                                   headers=self.auth())  # fmt: skip
         assert answer.status_code == 200, answer.json
         base = dict.fromkeys(answer.json["missing"])
         base |= {entry["id"]: entry["version"] for entry in answer.json["behind"]}
-        for record_id in sorted(base, key=lambda i: self.records[i]["type"] != "patient"):
+
+        def rank(i: str) -> int:
+            record = self.records[i]
+            if record["type"] == "patient":
+                return 0
+            return 2 if record["type"] != "checkin" else 3 if record["data"].get("amends") else 1
+
+        for record_id in sorted(base, key=rank):
             record = self.records[record_id]
             waiting = self.outbox.pop(record_id, None)
             data = waiting["data"] if waiting else record["data"]
@@ -144,7 +151,8 @@ def test_phones_bring_back_what_a_restore_lost_and_get_what_came_after(
 
     # After the backup: the phone adds a patient and check-ins; the tablet pulls them; the
     # patient checks in from their own phone. All acknowledged: gone from every outbox.
-    pid, worker_id = str(patient.id), worker.id  # the objects do not outlive the restore
+    # The objects do not outlive the restore.
+    pid, worker_id, patient_user_id = str(patient.id), worker.id, patient_user.id
     new_patient = str(uuid.uuid4())
     phone.queue(new_patient, "patient", {"given_name": "Nia", "family_name": "Restored",
                                          "date_of_birth": "1960-02-03"})  # fmt: skip
@@ -175,7 +183,7 @@ def test_phones_bring_back_what_a_restore_lost_and_get_what_came_after(
     db.session.add(after)  # written on the server after the restore
     db.session.commit()
 
-    for device in (tablet, own, phone):  # each comes back online, in any order
+    for device in (phone, tablet, own):  # the worker's phones first: they hold her check-in too
         device.sync()
     for device in (tablet, phone, own):
         device.sync()  # and again: nothing more happens
@@ -187,7 +195,8 @@ def test_phones_bring_back_what_a_restore_lost_and_get_what_came_after(
     for notes in [*written.values(), "For the new patient", "My own, after the backup"]:
         assert count(CheckIn, CheckIn.notes == notes) == 1, notes
     assert count(Patient, Patient.id == uuid.UUID(new_patient)) == 1
-    assert db.session.get(CheckIn, uuid.UUID(own_check_in)).source == "self"  # type: ignore[union-attr]
+    mine = db.session.get(CheckIn, uuid.UUID(own_check_in))
+    assert mine is not None and mine.source == "self" and mine.author_id == patient_user_id
     restored_patient = db.session.get(Patient, uuid.UUID(pid))
     assert restored_patient is not None and restored_patient.phone == "07700 900123"
     newcomer = db.session.get(Patient, uuid.UUID(new_patient))
@@ -304,6 +313,34 @@ class TestTheCommands:
         db.session.remove()
         assert count(User, User.username == "amara") == 1  # untouched
 
+    def test_restore_checks_the_backup_before_touching_the_live_database(
+        self, app: Flask, tmp_path: Path, worker: User
+    ) -> None:
+        import sqlite3
+
+        runner = app.test_cli_runner()
+        folder = tmp_path / "night#2"  # a '#' once cut the path short and restored nothing
+        folder.mkdir()
+        only_counter = folder / "counter.sqlite3"
+        with sqlite3.connect(only_counter) as other:
+            other.execute("CREATE TABLE change_counter (id INTEGER, value INTEGER)")
+        result = runner.invoke(args=["restore", "--yes", str(only_counter)])
+        assert result.exit_code != 0 and "not a backup of this app" in result.output
+        good = folder / "good.sqlite3"
+        assert runner.invoke(args=["backup", str(good)]).exit_code == 0
+        result = runner.invoke(args=["restore", "--yes", str(good)])
+        assert result.exit_code == 0, result.output
+        kept = list(Path(db.engine.url.database or "").parent.glob("*.before-restore-*"))
+        assert len(kept) == 1 and stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+        assert count(User, User.username == "amara") == 1
+
+    def test_a_backup_into_a_missing_folder_is_a_clear_error(
+        self, app: Flask, tmp_path: Path, worker: User
+    ) -> None:
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "no" / "b.db")])
+        assert result.exit_code != 0 and "Could not write" in result.output
+        assert not (tmp_path / "no").exists()
+
     def test_restored_renames_the_history(self, app: Flask, worker: User) -> None:
         before = db.session.scalar(select(change_counter.c.epoch))
         db.session.commit()
@@ -317,3 +354,35 @@ class TestTheCommands:
 def test_the_backup_command_points_postgresql_at_pg_dump(app: Flask, tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x")])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+def test_a_server_rebuilt_with_a_new_secret_gets_back_what_the_phone_holds(
+    app: Flask, client: FlaskClient, backups: Backups, worker: User, patient: Patient,
+    app_config: dict[str, Any],
+) -> None:  # fmt: skip
+    """A new machine, or a lost instance/ folder: old cursors cannot be read (400), so the phone
+    sends back what the server lacks before it pulls again, as after a marked restore."""
+    from pwa import create_app
+
+    phone = RestoringPhone(client, enrol(client, "amara"))
+    phone.sync()
+    backup = backups.take()
+    phone.queue(str(uuid.uuid4()), "checkin", check_in(str(patient.id), "Before the rebuild"))
+    phone.sync()
+    backups.restore(backup)
+    rebuilt = create_app(app_config | {"SECRET_KEY": "a new machine's secret"})
+    phone.client = rebuilt.test_client()
+    phone.sync()
+    assert phone.restores_seen == 1
+    assert count(CheckIn, CheckIn.notes == "Before the rebuild") == 1
+
+
+def test_a_restore_ends_every_web_session(app: Flask, client: FlaskClient, worker: User) -> None:
+    """The backup holds sessions signed out since: none of them may work again."""
+    from .conftest import sign_in
+
+    assert sign_in(client, worker).status_code == 302
+    assert client.get("/caseload").status_code == 200
+    db.session.commit()
+    assert app.test_cli_runner().invoke(args=["restored"]).exit_code == 0
+    assert client.get("/caseload").status_code == 302

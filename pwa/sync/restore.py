@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import User, change_counter, new_epoch
+from ..models import User, WebSession, change_counter, new_epoch, utcnow
 from ..scope import may_hold
 from .feed import START, Position
 from .records import RECORD_TYPES
@@ -58,9 +58,19 @@ def went_back(position: Position, epoch: str | None) -> bool:
 
 
 def mark_restored() -> str:
-    """Give the database's history a new name, so every phone sends back what it lacks."""
+    """Give the database's history a new name, so every phone sends back what it lacks.
+
+    Every web session ends too: the backup holds sessions signed out since, which would
+    otherwise work again. (Phones keep their tokens, so that they can send back what they hold
+    without anyone signing in; revoke again any phone or person cut off since the backup.)
+    """
     epoch = new_epoch()
     db.session.execute(update(change_counter).values(epoch=epoch))
+    db.session.execute(
+        update(WebSession)
+        .where(WebSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason="restored")
+    )
     return epoch
 
 

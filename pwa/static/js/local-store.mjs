@@ -215,7 +215,9 @@ export async function sendAgain(missing, behind = []) {
     const record = await tx.objectStore("records").get(id);
     if (record) held.push(record);
   }
-  held.sort((a, b) => (a.type === "patient" ? 0 : 1) - (b.type === "patient" ? 0 : 1));
+  // What others depend on first: patients, then check-ins, then those amending a check-in.
+  const rank = (r) => (r.type === "patient" ? 0 : r.type !== "checkin" ? 2 : r.data?.amends ? 3 : 1);
+  held.sort((a, b) => rank(a) - rank(b));
   let queued = (await tx.objectStore("meta").get("queued")) || 0;
   for (const record of held) {
     const baseVersion = base.get(record.id);

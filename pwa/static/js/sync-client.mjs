@@ -99,8 +99,11 @@ async function errorCode(response) {
  */
 async function recoverAfterRestore(token) {
   const user = await getMeta("user");
-  const held = (await heldRecords()).filter((record) => user?.role !== "patient" ||
-    (record.type === "checkin" && record.data?.source === "self"));
+  // A patient's own check-in goes back from their own phone, as theirs: sent from a worker's
+  // phone it would be recorded as the worker's. A patient's phone holds the rest only in part.
+  const ownCheckIn = (record) => record.type === "checkin" && record.data?.source === "self";
+  const held = (await heldRecords()).filter((record) =>
+    (user?.role === "patient" ? ownCheckIn(record) : !ownCheckIn(record)));
   const missing = [];
   const behind = [];
   for (let start = 0; start < held.length; start += BATCH) {
@@ -161,8 +164,11 @@ async function syncOnce() {
       continue;
     }
     if (response.status === 400 && (await errorCode(response)) === "invalid_cursor") {
-      // A cursor the server no longer takes (from an older version of it): start the pull
-      // again from the beginning. Nothing waiting to send is touched.
+      // A cursor the server no longer takes: from an older version of it, or a server rebuilt
+      // from a backup with a new secret. Nothing of the request was applied. Send back what it
+      // lacks, as after a restore, then pull again from the beginning.
+      if (!(await recoverAfterRestore(token))) return { ok: false, reason: "offline",
+                                                        ...(await outboxCounts()) };
       await setMeta("cursor", null);
       continue;
     }
