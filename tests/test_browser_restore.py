@@ -105,3 +105,26 @@ def test_after_a_restore_the_phone_sends_back_what_the_server_lost_and_gets_what
     # The restore ended every web session (the backup's would otherwise come back), so the
     # pages ask the person to sign in; the phone's token carried the records without them.
     page.get_by_role("heading", name="Sign in").wait_for()
+
+
+def test_a_server_rebuilt_with_a_new_secret_still_gets_the_phones_records_back(
+    app: Flask, server: Server, page: Any, context: Any, tmp_path: Path
+) -> None:
+    """A new machine, or a lost instance/ folder: the phone's cursor is refused (its signature
+    was made with the old secret), and the phone sends back what the server lacks first."""
+    sign_in_and_sync(page, server.url)
+    backups = Backups(app, tmp_path)
+    backup = backups.take()
+    save_check_in_offline(page, context, "Saved before the rebuild")
+    context.set_offline(False)
+    eventually(page, OUTBOX_SIZE, 0)
+
+    server.stop()
+    backups.restore(backup)
+    app.config["SECRET_KEY"] = "the rebuilt server's own secret"
+    server.start()
+    page.goto(f"{server.url}/caseload")  # signed out (the cookie's signature fails): sync goes on
+    page.get_by_role("heading", name="Sign in").wait_for()
+    eventually(page, "async () => (await import('/static/js/sync-client.mjs')).syncNow()"
+                     ".then((r) => r.ok)", True)  # fmt: skip
+    assert count(CheckIn, CheckIn.notes == "Saved before the rebuild") == 1
