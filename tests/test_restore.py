@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from pwa.extensions import db
-from pwa.models import CheckIn, FollowUp, Patient, User, change_counter
+from pwa.models import CheckIn, FollowUp, Patient, SyncReview, User, change_counter
 
 from .conftest import PASSWORD
 from .test_sync_protocol import Phone
@@ -74,7 +74,8 @@ class RestoringPhone(Phone):
             waiting = self.outbox.pop(record_id, None)
             data = waiting["data"] if waiting else record["data"]
             self.outbox[record_id] = {"id": record_id, "type": record["type"],
-                                      "base_version": base[record_id], "data": data}  # fmt: skip
+                                      "base_version": base[record_id], "data": data,
+                                      "sent_back": True}  # fmt: skip
         self.cursor = None
 
 
@@ -386,3 +387,37 @@ def test_a_restore_ends_every_web_session(app: Flask, client: FlaskClient, worke
     db.session.commit()
     assert app.test_cli_runner().invoke(args=["restored"]).exit_code == 0
     assert client.get("/caseload").status_code == 302
+
+
+def test_a_record_sent_back_for_a_patient_who_moved_since_the_backup_is_kept_for_an_admin(
+    app: Flask, client: FlaskClient, backups: Backups, worker: User, other_worker: User,
+    patient: Patient,
+) -> None:  # fmt: skip
+    """Reassigned to Ben after the backup: the restored server has her with Amara again, so
+    Ben's check-in for her is refused, but it may be the only copy: an admin sees it."""
+    pid = str(patient.id)
+    backup = backups.take()
+    patient.link_worker_id = other_worker.id
+    db.session.commit()
+    ben = RestoringPhone(client, enrol(client, "ben"))
+    ben.sync()
+    written = str(uuid.uuid4())
+    ben.queue(written, "checkin", check_in(pid, "Ben's visit, after the backup"))
+    ben.sync()
+    cursor, token = ben.cursor, ben.token
+    backups.restore(backup)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/sync", json={"cursor": cursor, "changes": []},
+                       headers=headers).status_code in (401, 409)  # fmt: skip
+    token = enrol(client, "ben")  # his phone was enrolled after the backup: he signs in again
+    headers = {"Authorization": f"Bearer {token}"}
+    held = [{"id": i, "type": r["type"], "version": r["version"]} for i, r in ben.records.items()]
+    missing = client.post("/api/v1/sync/held", json={"records": held}, headers=headers).json
+    assert written in missing["missing"]
+    change = {"id": written, "type": "checkin", "base_version": None,
+              "data": ben.records[written]["data"], "sent_back": True}  # fmt: skip
+    result = client.post("/api/v1/sync", json={"cursor": None, "changes": [change]},
+                         headers=headers).json["results"][0]  # fmt: skip
+    assert result["status"] == "rejected", result
+    kept = db.session.scalars(select(SyncReview).where(SyncReview.record_id == written))
+    assert len(list(kept)) == 1, result

@@ -251,7 +251,9 @@ def _resent(sent: Sent, batch: Batch) -> Outcome | None:
 
 
 def _refused(sent: Sent, refusal: Refused, batch: Batch) -> Outcome:
-    if refusal.keep:
+    # A staff phone's record sent back after a restore may be the only copy left (its patient
+    # reassigned, or discharged, since the backup): an admin sees it, whatever the refusal.
+    if refusal.keep or (sent.sent_back and batch.actor.is_staff):
         _keep_for_review(refusal.code, sent, batch)
     return Outcome(str(sent.id), "rejected", errors=refusal.errors, code=refusal.code)
 

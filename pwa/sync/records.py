@@ -98,6 +98,7 @@ class Sent:
     id: uuid.UUID
     base_version: int | None
     shape: Shape
+    sent_back: bool = False  # sent again after the server was restored from a backup
 
     @cached_property
     def values(self) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def read_change(raw: Any) -> Sent:
         shape = DATA_SHAPES[kind.name].model_validate(change.data)
     except ValidationError as problem:
         raise Refused("validation_failed", field_errors(problem)) from None
-    return Sent(kind, change.id, change.base_version, shape)
+    return Sent(kind, change.id, change.base_version, shape, change.sent_back)
 
 
 def shown_id(raw: Any) -> str | None:

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    StrictBool,
     StringConstraints,
     ValidationError,
     WithJsonSchema,
@@ -328,6 +329,9 @@ class Change(BaseModel):
         WithJsonSchema({"oneOf": [{"$ref": f"#/components/schemas/{s.__name__}"}
                                   for s in DATA_SHAPES.values()]}),
     ]  # fmt: skip
+    sent_back: StrictBool = Field(
+        False, description="sent again after the server was restored from a backup: a refusal "
+                           "is then kept for an admin to review")  # fmt: skip
 
 
 class SyncRequest(BaseModel):

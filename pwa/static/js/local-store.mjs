@@ -224,9 +224,9 @@ export async function sendAgain(missing, behind = []) {
     const waiting = await tx.objectStore("outbox").get(record.id);
     queued += 1;
     await tx.objectStore("outbox").put(waiting
-      ? { ...waiting, base_version: baseVersion, sent: false, queued }
+      ? { ...waiting, base_version: baseVersion, sent: false, queued, sent_back: true }
       : { id: record.id, type: record.type, base_version: baseVersion, data: record.data,
-          queued, sent: false, attention: null, original: null });
+          queued, sent: false, attention: null, original: null, sent_back: true });
     await tx.objectStore("records").put({ ...record, version: baseVersion, status: "pending" });
   }
   await tx.objectStore("meta").put(queued, "queued");

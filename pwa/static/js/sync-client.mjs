@@ -140,7 +140,8 @@ async function syncOnce() {
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
         body: JSON.stringify({
           cursor: (await getMeta("cursor")) ?? null,
-          changes: changes.map(({ id, type, base_version, data }) => ({ id, type, base_version,
+          changes: changes.map(({ id, type, base_version, data, sent_back }) => (
+            sent_back ? { id, type, base_version, data, sent_back } : { id, type, base_version,
                                                                         data })),
         }),
       });
