@@ -42,6 +42,13 @@ def _copy(source: Path, target: Path) -> None:
         reader.backup(writer)
 
 
+def _single_file(path: Path) -> None:
+    """Make a backup one self-contained file: the live database's WAL mode would otherwise make
+    even reading it leave -wal and -shm files beside it."""
+    with closing(sqlite3.connect(path)) as copy:
+        copy.execute("PRAGMA journal_mode=DELETE")
+
+
 def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
@@ -89,13 +96,15 @@ def backup_command(path: Path) -> None:
         # Made readable by the app's user alone before any patient data is in it.
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         _copy(live, partial)
+        _single_file(partial)
         os.link(partial, path)  # a backup file is whole or absent, and never replaces another
     except FileExistsError:
         raise click.ClickException(
-            f"{path} already exists: choose a new file for each backup."
+            f"{path} already exists: name each backup anew (the README's names carry the time)."
         ) from None
     except (OSError, sqlite3.Error) as problem:
-        raise click.ClickException(f"Could not write {path}: {problem}") from None
+        folder = "" if path.parent.is_dir() else f" (there is no folder {path.parent}: make it)"
+        raise click.ClickException(f"Could not write {path}{folder}: {problem}") from None
     finally:
         partial.unlink(missing_ok=True)
     click.echo(f"Backed up to {path}. Keep it, and instance/secret_key, as safe as the database.")
@@ -111,8 +120,8 @@ def restore_command(path: Path, yes: bool) -> None:
     _check_backup(path)
     if not yes:
         click.confirm(
-            f"Replace {live} with {path}? Everything written since that backup is lost on the "
-            "server (phones send back what they hold).",
+            f"Replace {live} with {path}? Stop the app first. Everything written since that "
+            "backup is lost on the server (phones send back what they hold).",
             abort=True,
         )
     db.session.remove()

@@ -301,6 +301,12 @@ class TestTheCommands:
         path = tmp_path / "b.sqlite3"
         assert runner.invoke(args=["backup", str(path)]).exit_code == 0
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        import sqlite3
+
+        with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as reading:
+            assert reading.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        beside = {p.name for p in tmp_path.iterdir() if p.name.startswith("b.sqlite3")}
+        assert beside == {"b.sqlite3"}  # one file, whole: no -wal, -shm or .partial
         again = runner.invoke(args=["backup", str(path)])
         assert again.exit_code != 0 and "already exists" in again.output
 
