@@ -23,7 +23,7 @@ from .openapi import openapi_document
 from .push import public_key, read_subscription, remove_subscription, save_subscription
 from .sessions import current_web_session
 from .sync import MAX_CHANGES, BadCursor, Position, sync
-from .sync.restore import compare_with_server, went_back
+from .sync.restore import compare_with_server, history
 from .sync.shapes import (
     EnrolRequest,
     ForgetSubscription,
@@ -189,7 +189,8 @@ def sync_changes() -> ResponseReturnValue:
         # The phone starts again from a null cursor: it then receives everything once more.
         return api_error("invalid_cursor", "Start again with a null cursor.", 400,
                          {"cursor": ["Not a cursor this server gave out."]})  # fmt: skip
-    if went_back(position, epoch):
+    here = history()
+    if here.went_back(position, epoch):
         # Nothing is applied: the phone first sends back what this server lacks (/sync/held).
         return api_error(
             "server_restored",
@@ -199,7 +200,7 @@ def sync_changes() -> ResponseReturnValue:
         )
     user = g.device.user
     return jsonify(sync(user, g.device, body.changes, position,
-                        current_app.config["SYNC_PAGE_SIZE"]))  # fmt: skip
+                        current_app.config["SYNC_PAGE_SIZE"], here.epoch))  # fmt: skip
 
 
 @bp.post("/sync/held")

@@ -47,7 +47,10 @@ class CookieSessions(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if g.get("leave_session_cookie"):
             return
-        if request.endpoint not in SESSION_WRITERS and not current_user.is_authenticated:
+        # Only a changed session writes the cookie (SESSION_REFRESH_EACH_REQUEST is off), so
+        # the signed-in person is looked up only then, never for a static file.
+        would_write = session.modified and request.endpoint not in SESSION_WRITERS
+        if would_write and not current_user.is_authenticated:
             return
         super().save_session(app, session, response)
 

@@ -267,6 +267,7 @@ def test_behind_is_said_only_of_records_the_callers_phone_may_hold_and_change(
     [{}, {"records": "x"}, {"records": [{"id": "not-a-uuid", "type": "checkin"}]},
      {"records": [{"id": str(uuid.uuid4()), "type": "x" * 41}]},
      {"records": [{"id": str(uuid.uuid4()), "type": "patient", "version": 0}]},
+     {"records": [{"id": str(uuid.uuid4()), "type": "patient", "version": True}]},
      {"records": [{"id": str(uuid.uuid4()), "type": "checkin"}] * 501}],
 )  # fmt: skip
 def test_a_bad_held_question_is_a_422(client: FlaskClient, worker: User, body: Any) -> None:

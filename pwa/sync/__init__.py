@@ -19,16 +19,17 @@ from ..scope import audience
 from .apply import Batch, apply_batch
 from .feed import BadCursor, Position, patients_sent, pull
 from .records import RECORD_TYPES
-from .restore import current_epoch
 from .shapes import MAX_CHANGES
 
 __all__ = ["MAX_CHANGES", "BadCursor", "Position", "sync"]
 
 
 def sync(
-    actor: User, device: Device | None, changes: list[Any], cursor: Position, page_size: int
-) -> dict[str, Any]:
-    """Apply each change in its own transaction, then return a page of the caller's feed."""
+    actor: User, device: Device | None, changes: list[Any], cursor: Position, page_size: int,
+    epoch: str,
+) -> dict[str, Any]:  # fmt: skip
+    """Apply each change in its own transaction, then return a page of the caller's feed,
+    its cursor in this database's history (`epoch`, pwa/sync/restore.py)."""
     batch = Batch(actor, device)
     outcomes = apply_batch(changes, batch)
     device_id = device.id if device else None
@@ -60,6 +61,6 @@ def sync(
     return {
         "results": [o.to_dict() for o in outcomes],
         "changes": conflicts + entries,
-        "cursor": after.encode(current_epoch()),
+        "cursor": after.encode(epoch),
         "more": bool(more),
     }

@@ -42,19 +42,26 @@ from .records import RECORD_TYPES
 SENT_BACK = {"staff": ("patient", "checkin", "followup", "referral"), "patient": ("checkin",)}
 
 
-def current_epoch() -> str:
-    """The name of this database's history."""
-    return str(db.session.scalar(select(change_counter.c.epoch)))
+@dataclass(frozen=True)
+class History:
+    """This database's history: its name, and the last change sequence number handed out."""
+
+    epoch: str
+    last: int
+
+    def went_back(self, position: Position, epoch: str | None) -> bool:
+        """Whether a cursor comes from a history this server no longer has."""
+        if position == START and epoch is None:
+            return False  # no cursor yet: nothing to have lost
+        if epoch is not None and epoch != self.epoch:
+            return True
+        return position.key > self.last  # past the last change here: restored, nobody said so
 
 
-def went_back(position: Position, epoch: str | None) -> bool:
-    """Whether a cursor comes from a history this server no longer has."""
-    if position == START and epoch is None:
-        return False  # no cursor yet: nothing to have lost
-    here, last = db.session.execute(select(change_counter.c.epoch, change_counter.c.value)).one()
-    if epoch is not None and epoch != here:
-        return True
-    return bool(position.key > last)  # past the last change here: restored, nobody said so
+def history() -> History:
+    """Read this database's history (one row, one query per sync)."""
+    epoch, last = db.session.execute(select(change_counter.c.epoch, change_counter.c.value)).one()
+    return History(str(epoch), int(last))
 
 
 def mark_restored() -> str:

@@ -22,6 +22,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationError,
     WithJsonSchema,
@@ -356,7 +357,7 @@ class HeldRecord(BaseModel):
 
     id: RecordId
     type: Annotated[str, Field(min_length=1, max_length=40)]
-    version: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
+    version: Annotated[StrictInt | None, Field(ge=1, le=2**31 - 1)] = None
 
 
 class HeldRequest(BaseModel):
