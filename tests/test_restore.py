@@ -428,3 +428,18 @@ def test_a_record_sent_back_for_a_patient_who_moved_since_the_backup_is_kept_for
     assert result["status"] == "rejected", result
     kept = db.session.scalars(select(SyncReview).where(SyncReview.record_id == written))
     assert len(list(kept)) == 1, result
+
+
+@pytest.mark.parametrize("flag", ["yes", 1, None, {"x": 1}])
+def test_a_sent_back_flag_that_is_not_true_or_false_is_refused_not_a_500(
+    client: FlaskClient, worker: User, patient: Patient, flag: Any
+) -> None:
+    token = enrol(client, "amara")
+    change = {"id": str(uuid.uuid4()), "type": "checkin", "base_version": None,
+              "data": check_in(str(patient.id), "x"), "sent_back": flag}  # fmt: skip
+    answer = client.post("/api/v1/sync", json={"cursor": None, "changes": [change]},
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert answer.status_code == 200
+    result = answer.json["results"][0]
+    assert (result["status"], result["code"]) == ("rejected", "invalid_change")
+    assert "sent_back" in result["errors"]

@@ -118,7 +118,8 @@ class Sent:
 
 # Which envelope field a problem is in decides the result's code, in this order.
 ENVELOPE_CODES = {"id": "invalid_id", "type": "unknown_type",
-                  "base_version": "invalid_base_version", "data": "validation_failed"}  # fmt: skip
+                  "base_version": "invalid_base_version", "data": "validation_failed",
+                  "sent_back": "invalid_change"}  # fmt: skip
 
 
 def read_change(raw: Any) -> Sent:
@@ -129,7 +130,8 @@ def read_change(raw: Any) -> Sent:
         change = Change.model_validate(raw)
     except ValidationError as problem:
         errors = field_errors(problem)
-        code = next(code for field, code in ENVELOPE_CODES.items() if field in errors)
+        code = next((code for field, code in ENVELOPE_CODES.items() if field in errors),
+                    "invalid_change")  # fmt: skip
         raise Refused(code, errors) from None
     kind = RECORD_TYPES[change.type]
     try:

@@ -153,7 +153,9 @@ async function syncOnce() {
       return { ok: false, reason: "sign_in", ...(await outboxCounts()) };
     }
     if (response.status === 403) {
-      await wipe();
+      // The answer's Clear-Site-Data may already be clearing the store (and closing it under
+      // this wipe): either way, nothing is left.
+      await wipe().catch(() => undefined);
       return { ok: false, reason: "device_revoked", pending: 0, attention: 0 };
     }
     if (response.status === 409 && (await errorCode(response)) === "server_restored") {
