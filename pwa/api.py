@@ -20,6 +20,7 @@ from .devices import TokenProblem, device_for_token, end_devices, enrol_device
 from .extensions import csrf, db
 from .models import Device, User, utcnow
 from .openapi import openapi_document
+from .phone_keys import PhoneKeyRevoked, key_answer, key_for_enrolment
 from .push import public_key, read_subscription, remove_subscription, save_subscription
 from .sessions import current_web_session
 from .sync import MAX_CHANGES, BadCursor, Position, sync
@@ -111,12 +112,26 @@ def enrol() -> ResponseReturnValue:
         return user
     web_session = None if by_password else current_web_session()
     device, token = enrol_device(user, body.name, web_session.id if web_session else None)
+    try:
+        key = key_for_enrolment(user, device, body.phone_key_id)
+    except PhoneKeyRevoked:
+        db.session.rollback()
+        audit("device.key_refused", user_id=user.id)
+        db.session.commit()
+        response = make_response(
+            api_error(
+                "device_revoked", "This phone has been signed out. Its data will be removed.", 403
+            )
+        )
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     audit("device.enrol", record_type="device", record_id=str(device.id), user_id=user.id)
     db.session.commit()
     response = jsonify(
         device_id=str(device.id),
         token=token,
         user={"id": str(user.id), "role": user.role, "display_name": user.display_name},
+        phone_key=key_answer(key),
     )
     if by_password:
         remember_browser(response, body.username or "", user.password_hash)
@@ -156,7 +171,8 @@ def _user_from_session() -> User | ResponseReturnValue:
         # session cookie that may have been copied hours ago) can mint one.
         return api_error(
             "sign_in_again",
-            "Sign out and sign in again to keep records on this phone.",
+            # /sign-in?again=1 signs in afresh without signing out (which wipes the phone).
+            "Sign in again to keep records on this phone.",
             401,
         )
     return current_user._get_current_object()  # type: ignore[no-any-return]

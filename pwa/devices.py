@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from .extensions import db
-from .models import Device, PushSubscription, User, utcnow
+from .models import Device, PhoneKey, PushSubscription, User, utcnow
 
 # last_seen_at is written at most this often, so a busy phone does not write on every request.
 SEEN_RESOLUTION = timedelta(minutes=5)
@@ -89,13 +89,26 @@ def device_for_token(token: str | None) -> Device | TokenProblem:
 
 def revoke_devices_of(user: User) -> None:
     """Cut off every device of a user (on deactivation): each phone wipes what it holds."""
+    revoke_devices(Device.user_id == user.id)
+
+
+def revoke_devices(which: Any) -> None:
+    """Cut off the chosen devices: each wipes what it holds when it next reaches the server,
+    and their device keys are never given out again, so a phone that never comes back online
+    cannot open its records once its PIN copy is gone (pwa/phone_keys.py)."""
     db.session.execute(
-        update(Device)
-        .where(Device.user_id == user.id, Device.revoked_at.is_(None))
+        update(PhoneKey)
+        .where(
+            PhoneKey.id.in_(select(Device.phone_key_id).where(which)), PhoneKey.revoked_at.is_(None)
+        )
         .values(revoked_at=utcnow()),
         execution_options={"synchronize_session": "fetch"},
     )
-    _stop_pushes(Device.user_id == user.id)
+    db.session.execute(
+        update(Device).where(which, Device.revoked_at.is_(None)).values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    _stop_pushes(which)
 
 
 def end_devices(which: Any, reason: str) -> None:

@@ -84,10 +84,16 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     },
     "Enrolment": {
         "type": "object",
-        "required": ["device_id", "token", "user"],
+        "required": ["device_id", "token", "user", "phone_key"],
         "properties": {
             "device_id": UUID,
             "token": {"type": "string"},
+            # The key that opens the records sealed on this phone (docs/phone-data.md): the
+            # same one again when the request names it by phone_key_id.
+            "phone_key": {"type": "object", "required": ["id", "key"],
+                          "properties": {"id": {"type": "string"},
+                                         "key": {"type": "string",
+                                                 "description": "256 bits, base64url"}}},
             "user": {"type": "object", "required": ["id", "role", "display_name"],
                      "properties": {"id": {"type": "string"}, "role": {"type": "string"},
                                     "display_name": {"type": "string"}}},
@@ -150,7 +156,8 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "201": _json(_ref("Enrolment"), "Enrolled; the token is shown only now"),
                     **COMMON,
                     "401": _error("Wrong credentials, or a sign-in too long ago (sign_in_again)"),
-                    "403": _error("Missing or wrong X-CSRFToken for a page session"),
+                    "403": _error("Missing or wrong X-CSRFToken for a page session, or "
+                                  "device_revoked: phone_key_id names a revoked phone's key"),
                     "422": _error("Missing or malformed fields"),
                     "429": _error("Too many failed attempts"),
                 },

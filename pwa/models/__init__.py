@@ -24,7 +24,7 @@ from .records import (
 )
 from .sync import ScopeExit, SyncReview
 from .throttle import RateLimitCounter
-from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, User, WebSession
+from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, PhoneKey, User, WebSession
 
 __all__ = [
     "ASSET_CATEGORIES",
@@ -45,6 +45,7 @@ __all__ = [
     "Device",
     "FollowUp",
     "Patient",
+    "PhoneKey",
     "PushClaim",
     "PushDelivery",
     "PushNotice",

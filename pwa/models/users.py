@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -94,5 +94,28 @@ class Device(Model):
     web_session_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("web_sessions.id"), index=True
     )
+    # The key that opens what this phone holds (pwa/phone_keys.py); every enrolment of the
+    # same phone shares it.
+    phone_key_id: Mapped[str | None] = mapped_column(ForeignKey("phone_keys.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="devices")
+
+
+class PhoneKey(Model):
+    """A phone's device key: one of the two keys that open the records sealed on that phone.
+
+    The phone keeps its data key wrapped under this key (and under its PIN); the server keeps
+    this key and gives it out only to the phone's own person right after they sign in with
+    their password. Revoked, it is never given out again, so a lost phone whose PIN copy is
+    gone can never open its records, even if it never comes online (docs/phone-data.md).
+    """
+
+    __tablename__ = "phone_keys"
+
+    # Random, chosen by the server, stored on the phone in plain: a name, not a secret.
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

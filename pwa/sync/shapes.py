@@ -205,6 +205,9 @@ Measures = Annotated[
 
 
 # A username or password as typed: not trimmed, but storable (no NUL, whole characters).
+PhoneKeyId = Annotated[
+    str, StringConstraints(strict=True, min_length=43, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")
+]
 Credential = Annotated[
     str, StringConstraints(strict=True, max_length=1000), AfterValidator(_rule(rules.storable_text))
 ]
@@ -376,6 +379,9 @@ class EnrolRequest(BaseModel):
     name: DeviceName
     username: Credential | None = None
     password: Credential | None = None
+    # The phone's device key from an earlier enrolment (pwa/phone_keys.py): given again, the
+    # same key comes back, so records sealed under it open again.
+    phone_key_id: PhoneKeyId | None = None
 
 
 class PushKeys(BaseModel):

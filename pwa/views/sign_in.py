@@ -60,7 +60,10 @@ def home() -> ResponseReturnValue:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> ResponseReturnValue:
     """Sign in with a username and password (throttled and audited in pwa/accounts.py)."""
-    if current_user.is_authenticated and request.method == "GET":
+    # `again`: a phone asks its person to sign in afresh (to open its records after a forgotten
+    # PIN, or to enrol after the page's sign-in grew old) without signing out, which would
+    # wipe the phone. Signing in replaces the session; the phone keeps everything.
+    if current_user.is_authenticated and request.method == "GET" and not request.args.get("again"):
         return redirect(url_for("sign_in.home"))
     form = SignInForm()
     if not form.validate_on_submit():
