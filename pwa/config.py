@@ -70,6 +70,10 @@ DEFAULTS: dict[str, Any] = {
     # A signed-in page enrols its phone only this soon after signing in: a token outlives the
     # page's session, so an old (perhaps copied) session cookie must not mint one.
     "ENROL_AFTER_SIGN_IN_MINUTES": 60,
+    # A phone's sealed records lock after this long with nobody using the app, or this long
+    # after the app is hidden (docs/phone-data.md); the PIN opens them again.
+    "PHONE_LOCK_IDLE_SECONDS": 300,
+    "PHONE_LOCK_HIDDEN_SECONDS": 180,
     "SYNC_PAGE_SIZE": 500,
     # Request bodies (pwa/input_limits.py): a sync's 500 records, a page's form (a check-in's
     # 10,000-character notes, percent-encoded, fit), and signing in.

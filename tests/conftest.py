@@ -341,6 +341,46 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 320, "height": 640}}
 
 
+# The PIN the tests choose for the phone's sealed records (static/js/phone-lock.mjs).
+TEST_PIN = "246810"
+
+
+def answer_pin_prompts(page: Any, pin: str = TEST_PIN) -> None:
+    """Choose a PIN, or unlock with it, whenever the phone asks, as its person would.
+
+    Playwright runs these before any action or assertion the prompt would be in the way of.
+    Tests of the lock itself use the `manual_pin` marker and answer by hand.
+    """
+
+    def choose(panel: Any) -> None:
+        panel.get_by_label("Choose a PIN").fill(pin)
+        panel.get_by_label("Type the PIN again").fill(pin)
+        panel.get_by_role("button", name="Save PIN").click()
+
+    def unlock(panel: Any) -> None:
+        panel.get_by_label("PIN", exact=True).fill(pin)
+        panel.get_by_role("button", name="Unlock").click()
+
+    choosing = page.locator(".app-lock").filter(has=page.get_by_role("button", name="Save PIN"))
+    locked = page.locator(".app-lock").filter(has=page.get_by_role("button", name="Unlock"))
+    page.add_locator_handler(choosing, lambda: choose(choosing))
+    page.add_locator_handler(locked, lambda: unlock(locked))
+
+
+def phone_ready(page: Any) -> None:
+    """Wait until the page shows its content: the phone unlocked (or chose its PIN) first."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("main")).to_be_visible(timeout=15_000)
+
+
+@pytest.fixture
+def page(page: Any, request: pytest.FixtureRequest) -> Any:
+    if request.node.get_closest_marker("manual_pin") is None:
+        answer_pin_prompts(page)
+    return page
+
+
 @pytest.fixture
 def console_errors(page: Any) -> list[str]:
     """Collect what the browser reports as errors: CSP refusals, failed loads, script errors."""

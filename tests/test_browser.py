@@ -17,7 +17,7 @@ from pwa.demo import DEMO_PASSWORD
 from pwa.extensions import db
 from pwa.models import AuditEvent, CheckIn
 
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, phone_ready
 
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 if not HAVE_CHROMIUM and os.environ.get("REQUIRE_BROWSER"):
@@ -116,8 +116,9 @@ def test_other_pages_are_accessible_and_fit_a_phone(
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    phone_ready(page)
     page.goto(f"{live_server}{path}")
+    phone_ready(page)
     assert page.locator("h1").count() == 1
     assert no_sideways_scroll(page)
     assert accessibility_violations(page) == []

@@ -47,4 +47,4 @@ def test_signing_out_of_an_empty_phone_clears_the_site(live_server: str, page: A
     assert page.evaluate("localStorage.getItem('mark')") is None
     store = "await import('/static/js/local-store.mjs')"
     eventually(page, f"async () => (await ({store}).getMeta('token')) ?? null", None)
-    eventually(page, f"async () => (await ({store}).recordsOfType('patient')).length", 0)
+    eventually(page, f"async () => (await ({store}).openStore()).count('records')", 0)

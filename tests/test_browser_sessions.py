@@ -15,6 +15,7 @@ import pytest
 
 from pwa.demo import DEMO_PASSWORD
 
+from .conftest import answer_pin_prompts
 from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
 
 
@@ -52,6 +53,7 @@ def test_a_late_answer_to_the_workers_precache_never_signs_the_person_out(
 
         context.route("**/offline", holder(held))
         page = context.new_page()
+        answer_pin_prompts(page)
         page.goto(f"{live_server}/sign-in")
         wait_until(page, lambda held=held: held, "the service worker to precache /offline")
 

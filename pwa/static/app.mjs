@@ -3,10 +3,11 @@
 import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
 import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
-import { getMeta } from "./js/local-store.mjs";
+import { isUnlocked } from "./js/keyring.mjs";
 import { startOfflineApp } from "./js/offline-app.mjs";
+import { lockNow, openPhone } from "./js/phone-lock.mjs";
 import { restoreSubscription, startPushSettings } from "./js/push-settings.mjs";
-import { enrolDevice, signOutDevice } from "./js/sync-client.mjs";
+import { signOutDevice } from "./js/sync-client.mjs";
 import { announce, requestSync, startSyncTriggers } from "./js/sync-scheduler.mjs";
 import { startStorageSettings } from "./js/storage-settings.mjs";
 import { SyncStatus } from "./js/sync-status.mjs";
@@ -29,26 +30,6 @@ function notice(text, important = false) {
   const banner = h("div", { class: important ? "nhsuk-warning-callout" : "nhsuk-inset-text" },
                    h("p", {}, text));
   document.querySelector("main")?.prepend(banner);
-}
-
-/** Enrol this phone for whoever signed in on this page, once, or again after a token expired. */
-async function enrolIfNeeded() {
-  const userId = metaContent("app-user-id");
-  const token = await getMeta("token");
-  if (!userId || !ENROLLED_ROLES.includes(metaContent("app-user-role"))) return Boolean(token);
-  const user = await getMeta("user");
-  if (token && user?.id === userId && !(await getMeta("needs_sign_in"))) return true;
-  try {
-    const platform = navigator.userAgentData?.platform || "Phone";
-    await enrolDevice(`${platform}, enrolled ${new Date().toLocaleDateString("en-GB")}`);
-  } catch (error) {
-    notice(`This phone cannot keep your records offline yet. ${error.message}`, true);
-    return false;
-  }
-  // Ask the browser not to clear this site's storage when space runs low.
-  await navigator.storage?.persist?.().catch(() => false);
-  restoreSubscription().catch(() => undefined); // not awaited: never hold up syncing
-  return true;
 }
 
 /** Whether the server can be reached now (a page loaded earlier may be open with no signal). */
@@ -91,9 +72,6 @@ function guardSignOut(form) {
 
 async function start() {
   await forgetSavedDrafts();
-  for (const form of document.querySelectorAll('form[data-module="app-draft"]')) {
-    keepDraft(form, metaContent("app-user-id"));
-  }
   for (const form of document.querySelectorAll('form[data-module="app-sign-out"]')) guardSignOut(form);
   for (const element of document.querySelectorAll('[data-module="app-sync-status"]')) {
     new SyncStatus(element);
@@ -104,10 +82,31 @@ async function start() {
     sessionStorage.removeItem("app-flash");
     notice(flash);
   }
-  const enrolled = await enrolIfNeeded();
-  if (view) await startOfflineApp(view);
-  if (enrolled) startSyncTriggers();
-  else await announce();
+  const userId = metaContent("app-user-id");
+  const keepsRecords = Boolean(userId) && ENROLLED_ROLES.includes(metaContent("app-user-role"));
+  // Sealed records open only once the phone is unlocked (phone-lock.mjs).
+  // The server marks the pages that show records (layout.html): the sign-in page is not one.
+  const lockable = document.documentElement.classList.contains("app-lock-pending");
+  const opened = lockable ? await openPhone(keepsRecords ? userId : null) : { ok: false };
+  if (opened.message) notice(opened.message, true);
+  if (opened.ok) {
+    for (const form of document.querySelectorAll('form[data-module="app-draft"]')) {
+      keepDraft(form, userId);
+    }
+    if (view) await startOfflineApp(view);
+    if (keepsRecords) restoreSubscription().catch(() => undefined); // never hold up syncing
+    startSyncTriggers();
+  } else if (!lockable && (await isUnlocked())) {
+    // A page that shows no records (signing in, or an admin's): an unlocked phone still
+    // sends what is waiting with its own token, as after a restore ended every web session.
+    startSyncTriggers();
+  } else {
+    await announce();
+  }
+  for (const button of document.querySelectorAll('[data-module="app-lock-now"]')) {
+    button.hidden = !opened.ok;
+    button.addEventListener("click", () => lockNow());
+  }
   // Last, and not awaited: it waits for the service worker, which must never hold up syncing.
   for (const element of document.querySelectorAll('[data-module="app-storage"]')) {
     startStorageSettings(element).catch((error) => console.warn("Storage:", error));
@@ -117,4 +116,8 @@ async function start() {
   }
 }
 
-start();
+start().catch((error) => {
+  // Never leave a page blank: show what the server drew, and say the phone's store failed.
+  document.documentElement.classList.remove("app-lock-pending");
+  console.error("The app could not start:", error);
+});

@@ -120,25 +120,46 @@ async function resubscribe(oldSubscription, newSubscription) {
   if (!response.ok) throw new Error(`The server did not take the new subscription: ${response.status}`);
 }
 
-/** Read the device token from the app's IndexedDB, never creating or upgrading it. */
-function readDeviceToken() {
+/**
+ * Read the device token from the app's IndexedDB, never creating or upgrading it. The token is
+ * sealed (static/js/seal.mjs): it opens only while the phone is unlocked; locked, this returns
+ * null and the page renews the subscription when its person next unlocks it.
+ */
+async function readDeviceToken() {
+  const [sealed, unlocked] = await readMeta(["token", "unlocked"]);
+  if (!sealed?.ct || !unlocked?.aes || unlocked.until <= Date.now()) return null;
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: sealed.iv, additionalData: new TextEncoder().encode("meta:token") },
+      unlocked.aes, sealed.ct);
+    return JSON.parse(new TextDecoder().decode(plain));
+  } catch {
+    return null;
+  }
+}
+
+function readMeta(keys) {
   return new Promise((resolve) => {
+    const nothing = keys.map(() => null);
     const request = indexedDB.open(STORE_NAME);
     // Only a database that does not exist yet gets here: leave its creation to the app.
     request.onupgradeneeded = () => request.transaction.abort();
-    request.onerror = () => resolve(null);
+    request.onerror = () => resolve(nothing);
     request.onsuccess = () => {
       const db = request.result;
       db.onversionchange = () => db.close(); // never hold up the app upgrading its database
       if (!db.objectStoreNames.contains("meta")) {
         db.close();
-        resolve(null);
+        resolve(nothing);
         return;
       }
-      const read = db.transaction("meta").objectStore("meta").get("token");
-      read.onsuccess = () => resolve(read.result ?? null);
-      read.onerror = () => resolve(null);
-      read.transaction.oncomplete = () => db.close();
+      const tx = db.transaction("meta");
+      const reads = keys.map((key) => tx.objectStore("meta").get(key));
+      tx.oncomplete = () => {
+        db.close();
+        resolve(reads.map((read) => read.result ?? null));
+      };
+      tx.onerror = () => resolve(nothing);
     };
   });
 }

@@ -3,6 +3,7 @@
  * A draft lives in IndexedDB by page path until the form is saved: on the server (the next page
  * says so with data-app-saved-form) or into the outbox offline.
  */
+import { Locked } from "./keyring.mjs";
 import { deleteDraft, getDraft, saveDraft } from "./local-store.mjs";
 import { formatDate, h } from "./dom.mjs";
 
@@ -60,7 +61,10 @@ export async function keepDraft(form, user, path = location.pathname) {
                       } }, "Start again")));
     form.before(notice);
   }
-  const keep = () => saveDraft(path, fieldsOf(form), user);
+  const keep = () => saveDraft(path, fieldsOf(form), user).catch((error) => {
+    // Locked mid-typing: what was kept before the lock stays, sealed, for after the PIN.
+    if (!(error instanceof Locked)) console.warn("The draft could not be kept:", error);
+  });
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
 }

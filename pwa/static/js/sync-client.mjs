@@ -6,42 +6,72 @@ import {
   acknowledge, applyFeed, changesToSend, getMeta, heldRecords, markSent, outboxCounts, sendAgain,
   setMeta, wipe,
 } from "./local-store.mjs";
+import { isUnlocked, keyCopies } from "./keyring.mjs";
 import { forgetPushSubscription } from "./push-settings.mjs";
 
 const BATCH = 500;
 
-/** Enrol this device from a signed-in page; the token is kept in IndexedDB, never in a cookie. */
-export async function enrolDevice(name) {
+/** Enrolment refused: `code` is the API's (sign_in_again, device_revoked, ...) or "offline". */
+export class EnrolRefused extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * Ask the server to enrol this phone from a signed-in page (a sign-in less than an hour old):
+ * a new token, and the phone's device key (the same one again for `phoneKeyId`, if the server
+ * still has it). Nothing is stored here; finishEnrolment() keeps the token once the phone is
+ * unlocked, so it is only ever kept sealed.
+ */
+export async function requestEnrolment(name, phoneKeyId = null) {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
-  const response = await fetch("/api/v1/devices", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
-    body: JSON.stringify({ name }),
-    credentials: "same-origin",
-  });
+  let response;
+  try {
+    response = await fetch("/api/v1/devices", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
+      body: JSON.stringify(phoneKeyId ? { name, phone_key_id: phoneKeyId } : { name }),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new EnrolRefused("offline", "This needs signal. Try again when you are connected.");
+  }
   if (response.status !== 201) {
-    const said = await response.json().then((body) => body.error?.message).catch(() => null);
-    throw new Error(said || `The server answered ${response.status}.`);
+    const error = await response.json().then((body) => body.error).catch(() => null);
+    throw new EnrolRefused(error?.code || `http_${response.status}`,
+                           error?.message || `The server answered ${response.status}.`);
   }
-  const body = await response.json();
-  const previous = await getMeta("user");
-  if (previous && previous.id !== body.user.id) {
-    // Another person used this phone: never show their records to this one.
-    const waiting = await outboxCounts();
-    if (waiting.pending + waiting.attention > 0) {
-      await fetch("/api/v1/devices/current", {
-        method: "DELETE", headers: { Authorization: `Bearer ${body.token}` },
-      });
-      throw new Error(`${previous.display_name} has records not yet sent from this phone. ` +
-                      "They need to sign in here and sync first.");
-    }
-    await forgetPushSubscription().catch(() => undefined); // the last person's reminders must not come here
-    await wipe();
-  }
+  return response.json();
+}
+
+/** Keep an enrolment's token and person (sealed: the phone must be unlocked). */
+export async function finishEnrolment(body) {
+  const owner = await getMeta("owner");
+  if (owner && owner !== body.user.id) throw new Error("This phone holds someone else's records.");
   await setMeta("token", body.token);
   await setMeta("user", body.user);
+  await setMeta("owner", body.user.id);
   await setMeta("needs_sign_in", false);
-  return body;
+}
+
+/**
+ * Before someone else uses this phone: never show them the last person's records. Refuses
+ * (returns the last person's waiting count) while that person still has records to send.
+ */
+export async function makeRoomFor(userId) {
+  const owner = await getMeta("owner");
+  if (!owner || owner === userId) return { ok: true };
+  const waiting = await outboxCounts();
+  if (waiting.pending + waiting.attention > 0) {
+    // Their name (never a patient's) if the phone is open; "Someone else" if it is locked.
+    const name = (await isUnlocked()) ? (await getMeta("user"))?.display_name : null;
+    return { ok: false, waiting, name: name || "Someone else" };
+  }
+  await forgetPushSubscription().catch(() => undefined); // their reminders must not come here
+  await wipe();
+  return { ok: true };
 }
 
 /**
@@ -62,7 +92,7 @@ export async function signOutDevice({ force = false } = {}) {
   const waiting = await outboxCounts();
   if (waiting.pending + waiting.attention > 0 && !force) return { ok: false, waiting };
   await forgetPushSubscription().catch(() => undefined);
-  const token = await getMeta("token");
+  const token = (await isUnlocked()) ? await getMeta("token") : null;
   if (token) {
     // Best effort: with no signal the token stays valid until it expires or an admin revokes it.
     await fetch("/api/v1/devices/current", {
@@ -75,11 +105,13 @@ export async function signOutDevice({ force = false } = {}) {
 
 /** Return what the status line shows: counts, last successful sync, and who this phone is for. */
 export async function syncState() {
+  const unlocked = await isUnlocked();
   return {
     ...(await outboxCounts()),
     lastSync: (await getMeta("last_sync")) ?? null,
     needsSignIn: Boolean(await getMeta("needs_sign_in")),
-    user: (await getMeta("user")) ?? null,
+    locked: !unlocked && Boolean((await keyCopies()).device),
+    user: unlocked ? ((await getMeta("user")) ?? null) : null,
   };
 }
 
@@ -128,6 +160,8 @@ async function recoverAfterRestore(token) {
 }
 
 async function syncOnce() {
+  // Locked, the token and every record are sealed: nothing can be sent until the PIN is given.
+  if (!(await isUnlocked())) return { ok: false, reason: "locked", ...(await outboxCounts()) };
   const token = await getMeta("token");
   if (!token) return { ok: false, reason: "not_enrolled", ...(await outboxCounts()) };
   for (let round = 0; round < 100; round++) {
