@@ -178,6 +178,25 @@ def _user_from_session() -> User | ResponseReturnValue:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
+@bp.post("/session/unlock")
+@device_required
+def unlock_session() -> ResponseReturnValue:
+    """Unlock this browser's page session: its phone has been opened with the PIN.
+
+    Only the unlocked phone can read its device token (it is sealed), so the token is the
+    proof. The session must be the token's person's own; anything else changes nothing.
+    """
+    web_session = current_web_session() if current_user.is_authenticated else None
+    unlocked = False
+    if web_session is not None and web_session.user_id == g.device.user_id:
+        if web_session.locked_at is not None:
+            web_session.locked_at = None
+            audit("session.unlock", user_id=g.device.user_id, device_id=g.device.id)
+            db.session.commit()
+        unlocked = True
+    return jsonify(unlocked=unlocked)
+
+
 @bp.delete("/devices/current")
 @device_required
 def sign_out_device() -> ResponseReturnValue:

@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from pwa.demo import DEMO_PASSWORD
-
 from .conftest import TEST_PIN
 from .test_browser import accessibility_violations, pytestmark  # noqa: F401 - same browser needs
 from .test_browser_sealed import (
@@ -16,6 +14,7 @@ from .test_browser_sealed import (
     amaras_patients,
     choose_pin,
     enter_pin,
+    sign_in,
     the_page_shows_nothing_of,
 )
 
@@ -30,10 +29,7 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 def test_the_phone_locks_when_idle_and_shows_nothing_until_the_pin(
     live_server: str, page: Any
 ) -> None:
-    page.goto(f"{live_server}/sign-in")
-    page.get_by_label("Username").fill("amara")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server)
     page.get_by_role("heading", name="Choose a PIN for this phone").wait_for()
     assert page.locator("main").is_hidden()  # the caseload waits behind the PIN
     assert accessibility_violations(page) == []
@@ -53,6 +49,11 @@ def test_the_phone_locks_when_idle_and_shows_nothing_until_the_pin(
     page.goto(f"{live_server}/caseload")
     page.get_by_role("heading", name="This phone is locked").wait_for()
     the_page_shows_nothing_of(page, patients)
+    # The server holds the session's pages back too: their source, with no script to hide them.
+    for path in ("/caseload", f"/patients/{patients[0].id}"):
+        source = page.request.get(f"{live_server}{path}").text()
+        assert patients[0].family_name not in source and "This phone is locked" not in source
+        assert 'name="app-session-locked"' in source
     page.goto(f"{live_server}/offline")
     page.get_by_role("heading", name="This phone is locked").wait_for()
     the_page_shows_nothing_of(page, patients)

@@ -103,3 +103,33 @@ def test_a_malformed_key_id_is_a_clear_refusal(client: FlaskClient, worker: User
     assert response.status_code == 422
     assert "phone_key_id" in response.json["error"]["fields"]
     assert db.session.scalar(db.select(db.func.count(Device.id))) == 0
+
+
+def test_a_locked_phones_session_shows_no_page_until_its_own_token_unlocks_it(
+    client: FlaskClient, worker: User, other_worker: User, patient: Any
+) -> None:
+    """The server's half of the phone's lock (views/app_shell.py): what a finder could fetch
+    with the page session's cookie, or read with JavaScript off."""
+    from .conftest import sign_in
+
+    token = enrol(client).json["token"]
+    bens_token = enrol(client, "ben").json["token"]
+    sign_in(client, worker)
+    assert patient.family_name in client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert client.post("/session/lock").status_code == 204
+    for path in ("/caseload", f"/patients/{patient.id}", f"/patients/{patient.id}/check-ins/new"):
+        page = client.get(path)
+        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+        text = page.get_data(as_text=True)
+        assert patient.family_name not in text and 'name="app-session-locked"' in text
+    # Someone else's phone, or no token, unlocks nothing.
+    other = client.post("/api/v1/session/unlock", headers={"Authorization": f"Bearer {bens_token}"})
+    assert other.json == {"unlocked": False}
+    assert client.post("/api/v1/session/unlock").status_code == 401
+    assert patient.family_name not in client.get("/caseload").get_data(as_text=True)
+    # The unlocked phone's own token does, and both steps are on the record.
+    mine = client.post("/api/v1/session/unlock", headers={"Authorization": f"Bearer {token}"})
+    assert mine.json == {"unlocked": True}
+    assert patient.family_name in client.get("/caseload").get_data(as_text=True)
+    actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    assert "session.lock" in actions and "session.unlock" in actions

@@ -70,6 +70,9 @@ class WebSession(Model):
     # signed_out | replaced (someone signed in over it) | password_changed | role_changed |
     # deactivated
     end_reason: Mapped[str | None] = mapped_column(String(20))
+    # The phone it runs on locked (pwa/views/app_shell.py): its pages answer with the data-free
+    # shell until that phone, unlocked with its PIN, says so with its device token.
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

@@ -9,8 +9,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, make_response, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from ..forms.check_in import CheckInForm
 from ..forms.follow_up import FollowUpForm
@@ -18,7 +27,7 @@ from ..forms.patient import PatientForm
 from ..forms.referral import ReferralForm
 from ..measures import MEASURES
 from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
-from ..sessions import leave_session_cookie
+from ..sessions import current_web_session, leave_session_cookie
 
 bp = Blueprint("app_shell", __name__)
 
@@ -120,13 +129,17 @@ def _vocabulary() -> dict[str, Any]:
     }
 
 
-def _shell() -> ResponseReturnValue:
+def _shell(session_locked: bool = False) -> ResponseReturnValue:
     # The worker precaches this as the sign-in page loads: its answer can land after the
     # sign-in's, so it must never carry a session cookie.
     leave_session_cookie()
     response = make_response(
         render_template(
-            "app_shell.html", forms=_empty_forms(), measures=MEASURES, vocabulary=_vocabulary()
+            "app_shell.html",
+            forms=_empty_forms(),
+            measures=MEASURES,
+            vocabulary=_vocabulary(),
+            session_locked=session_locked,
         )
     )
     # Shared by everyone who uses this phone, so it must never depend on who is signed in.
@@ -150,3 +163,28 @@ def sync_status() -> ResponseReturnValue:
 def fix_record(record_id: uuid.UUID) -> ResponseReturnValue:
     """Let a person correct a record the server refused; it exists only on their phone."""
     return _shell()
+
+
+# What a locked session may still reach: signing in or out, locking, the shell's own files.
+OPEN_WHEN_LOCKED = {"sign_in.sign_in", "sign_in.sign_out", "sign_in.lock", "static", "nhsuk_assets"}
+
+
+@bp.before_app_request
+def hold_pages_of_a_locked_phone() -> ResponseReturnValue | None:
+    """While the phone a session runs on is locked, its pages answer with the data-free shell.
+
+    The phone's lock is its script's; this is the server's half, so a locked phone's page
+    source, a fetch from its console, or the same page with JavaScript off shows no patient
+    either. The shell's script asks for the PIN, then unlocks the session with the phone's
+    device token (api.unlock_session), which only the unlocked phone can read.
+    """
+    if request.endpoint in OPEN_WHEN_LOCKED or request.blueprint in ("api", "app_shell", "health"):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    web_session = current_web_session()
+    if web_session is None or web_session.locked_at is None:
+        return None
+    response = make_response(_shell(session_locked=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response

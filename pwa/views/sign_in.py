@@ -23,6 +23,7 @@ from ..accounts import SignInRefused, sign_in_with_password
 from ..audit import audit
 from ..extensions import db
 from ..forms.sign_in import SignInForm
+from ..models import utcnow
 from ..sessions import current_web_session, end_session, start_session
 from ..throttle import remember_browser
 
@@ -92,6 +93,23 @@ def sign_in() -> ResponseReturnValue:
     )
     remember_browser(response, username, outcome.password_hash)
     return response
+
+
+@bp.post("/session/lock")
+@login_required
+def lock() -> ResponseReturnValue:
+    """The phone this page runs on has locked: hold its pages back until it is unlocked.
+
+    Sent by the page's script (with its CSRF token) whenever the phone locks; pages then answer
+    with the data-free shell (app_shell.hold_pages_of_a_locked_phone) until the phone's device
+    token unlocks the session again (POST /api/v1/session/unlock).
+    """
+    web_session = current_web_session()
+    if web_session is not None and web_session.locked_at is None:
+        web_session.locked_at = utcnow()
+        audit("session.lock")
+        db.session.commit()
+    return "", 204
 
 
 @bp.post("/sign-out")

@@ -1,6 +1,8 @@
 /**
  * The phone's lock, as its person meets it: choose a PIN at first sign-in, unlock with it, get a
- * new one after a forgotten PIN by signing in online, and lock again when idle or hidden long.
+ * new one after a forgotten PIN by typing their password (with signal), and lock again when
+ * idle or hidden long. Locking also holds the page session's pages back on the server
+ * (POST /session/lock); unlocking releases them with the phone's device token.
  *
  * While the page decides, <html class="app-lock-pending"> keeps every patient detail the server
  * drew out of sight (app.css); locked, `main` is emptied, and unlocking reloads the page.
@@ -12,10 +14,9 @@ import {
 } from "./keyring.mjs";
 import { getMeta, sealPlainRecords, wipe } from "./local-store.mjs";
 import {
-  EnrolRefused, finishEnrolment, makeRoomFor, requestEnrolment,
+  EnrolRefused, finishEnrolment, lockPageSession, makeRoomFor, requestEnrolment, unlockPageSession,
 } from "./sync-client.mjs";
 
-const RECOVERING = "app-recovering"; // sessionStorage: a forgotten PIN, mid sign-in
 const CHECK_EVERY_MS = 5_000;
 
 function deviceName() {
@@ -27,8 +28,10 @@ function main() {
   return document.querySelector("main") || document.body;
 }
 
-/** Hide the page behind a panel; returns the panel. */
-function showPanel(...children) {
+/** Hide the page behind a panel titled `heading`; returns the panel. */
+function showPanel(heading, ...children) {
+  document.title = `${heading} – Link worker`;
+  children.unshift(h("h1", {}, heading));
   document.documentElement.classList.add("app-locked");
   document.querySelector(".app-lock")?.remove();
   const panel = h("div", { class: "app-lock nhsuk-main-wrapper", role: "main" }, ...children);
@@ -47,21 +50,35 @@ function errorMessage(id, text) {
     h("span", { class: "nhsuk-u-visually-hidden" }, "Error: "), text);
 }
 
-function pinField(id, label, hint) {
+function field(id, label, { hint, type = "password", autocomplete = "off", width = 10 } = {}) {
   return h("div", { class: "nhsuk-form-group" },
     h("label", { class: "nhsuk-label", for: id }, label),
     hint ? h("div", { class: "nhsuk-hint", id: `${id}-hint` }, hint) : null,
-    h("input", { class: "nhsuk-input nhsuk-input--width-10", id, name: id, type: "password",
-                 inputmode: "numeric", autocomplete: "off", "aria-describedby": hint ? `${id}-hint` : undefined }));
+    h("input", { class: `nhsuk-input nhsuk-input--width-${width}`, id, name: id, type,
+                 autocomplete, spellcheck: "false",
+                 "aria-describedby": hint ? `${id}-hint` : undefined }));
 }
 
+/** Show one error, NHS.UK style: a summary at the top, the message by the field; old ones go. */
 function showError(form, input, text) {
+  for (const group of form.querySelectorAll(".nhsuk-form-group--error")) {
+    group.classList.remove("nhsuk-form-group--error");
+    group.querySelector(".nhsuk-error-message")?.remove();
+    group.querySelector(".nhsuk-input--error")?.classList.remove("nhsuk-input--error");
+  }
+  form.querySelector(".nhsuk-error-summary")?.remove();
   const group = input.closest(".nhsuk-form-group");
-  group.querySelector(".nhsuk-error-message")?.remove();
   group.classList.add("nhsuk-form-group--error");
   input.classList.add("nhsuk-input--error");
   input.before(errorMessage(`${input.id}-error`, text));
   input.setAttribute("aria-describedby", `${input.id}-error`);
+  const summary = h("div", { class: "nhsuk-error-summary", role: "alert", tabindex: "-1" },
+    h("h2", { class: "nhsuk-error-summary__title" }, "There is a problem"),
+    h("div", { class: "nhsuk-error-summary__body" },
+      h("ul", { class: "nhsuk-list nhsuk-error-summary__list" },
+        h("li", {}, h("a", { href: `#${input.id}` }, text)))));
+  form.prepend(summary);
+  if (!document.title.startsWith("Error: ")) document.title = `Error: ${document.title}`;
   input.focus();
 }
 
@@ -69,25 +86,31 @@ function showError(form, input, text) {
 function askNewPin(heading, ...explanation) {
   return new Promise((resolve) => {
     const form = h("form", { novalidate: true },
-      pinField("new-pin", "Choose a PIN", "At least 6 numbers or letters. You will use it to open " +
-               "your records on this phone when you have no signal."),
-      pinField("confirm-pin", "Type the PIN again"),
+      field("new-pin", "Choose a PIN", { hint: "At least 6 numbers or letters. You will use it " +
+                                               "to open your records on this phone." }),
+      field("confirm-pin", "Type the PIN again"),
       h("button", { class: "nhsuk-button", type: "submit" }, "Save PIN"));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const [pin, again] = [form.elements["new-pin"], form.elements["confirm-pin"]];
+      if (!pin.value) return showError(form, pin, "Enter a PIN");
       const problem = pinProblem(pin.value);
       if (problem) return showError(form, pin, problem);
       if (pin.value !== again.value) return showError(form, again, "The two PINs are not the same.");
       form.querySelector("button").disabled = true;
       resolve(pin.value);
     });
-    showPanel(h("h1", {}, heading), ...explanation.map((text) => h("p", {}, text)), form);
+    showPanel(heading, ...explanation.map((text) => h("p", {}, text)), form);
   });
 }
 
 function say(heading, ...lines) {
-  showPanel(h("h1", {}, heading), ...lines.map((line) => (typeof line === "string" ? h("p", {}, line) : line)));
+  showPanel(heading, ...lines.map((line) => (typeof line === "string" ? h("p", {}, line) : line)));
+}
+
+/** A way back to the PIN (a reload draws the lock again). */
+function backToPin() {
+  return h("p", {}, h("a", { href: location.href }, "Enter your PIN instead"));
 }
 
 /** A warning at the top of the page that does not hide it. */
@@ -98,76 +121,86 @@ function banner(text, ...children) {
 /** Send the person to sign in again (the phone keeps everything), to carry on here after. */
 function signInAgainLink(text) {
   const next = location.pathname + location.search;
-  return h("a", { class: "nhsuk-button", href: `/sign-in?again=1&next=${encodeURIComponent(next)}`,
-                  onclick: () => sessionStorage.setItem(RECOVERING, "1") }, text);
+  return h("a", { class: "nhsuk-button", href: `/sign-in?again=1&next=${encodeURIComponent(next)}` },
+           text);
 }
 
 /**
- * A forgotten PIN: the server gives this phone's device key to its person after an online
- * sign-in less than an hour old; then they choose a new PIN. Resolves true once unlocked.
+ * A forgotten PIN: the server gives this phone's device key to its person when they type their
+ * password now (never on the strength of a session: whoever holds the phone may hold that too).
+ * Then they choose a new PIN. Resolves true once unlocked; false when the panel says why not.
  */
-async function recover(userId) {
-  const copies = await keyCopies();
-  let body;
-  try {
-    body = await requestEnrolment(deviceName(), copies.device?.id);
-  } catch (error) {
-    if (error instanceof EnrolRefused && error.code === "device_revoked") {
-      await wipe().catch(() => undefined);
-      say("This phone has been signed out", "Its records have been removed from it. " +
-          "Anything already sent is safe with your practice.");
-      return false;
-    }
-    if (error instanceof EnrolRefused && error.code !== "offline" && userId) {
-      say("Sign in again to choose a new PIN",
-          "To keep your records safe, this needs a fresh sign-in with your password. " +
-          "Nothing on this phone is removed.", signInAgainLink("Sign in again"));
-      return false;
-    }
-    say("You need signal to choose a new PIN",
-        "With signal, sign in with your password and choose a new PIN. Nothing on this phone is removed.",
-        userId ? h("a", { href: location.href, class: "nhsuk-button" }, "Try again")
-          : signInAgainLink("Sign in"));
-    return false;
-  }
-  if (body.user.id !== ((await getMeta("owner")) ?? body.user.id)) {
-    say("This phone holds someone else's records", "They need to sign in here.");
-    return false;
-  }
-  if (body.phone_key.id !== copies.device?.id) {
-    say("This phone's records cannot be opened without its PIN",
-        "The server no longer has this phone's key (it may have been restored from a backup). " +
-        "Records already sent are safe with your practice.",
-        h("a", { href: location.href, class: "nhsuk-button" }, "Try the PIN again"));
-    return false;
-  }
-  const pin = await askNewPin("Choose a new PIN", "You signed in again, so you can choose a new PIN. " +
-                              "Everything on this phone is still here.");
-  await recoverWithDevice(body.phone_key, pin);
-  await finishEnrolment(body);
-  return true;
+function recover() {
+  return new Promise((resolve) => {
+    const form = h("form", { novalidate: true },
+      field("recover-username", "Username", { type: "text", autocomplete: "username", width: 20 }),
+      field("recover-password", "Password", { autocomplete: "current-password", width: 20 }),
+      h("button", { class: "nhsuk-button", type: "submit" }, "Continue"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const [username, password] = [form.elements["recover-username"], form.elements["recover-password"]];
+      if (!username.value) return showError(form, username, "Enter your username");
+      if (!password.value) return showError(form, password, "Enter your password");
+      form.querySelector("button").disabled = true;
+      const copies = await keyCopies();
+      let body;
+      try {
+        body = await requestEnrolment(deviceName(), copies.device?.id,
+                                      { username: username.value, password: password.value });
+      } catch (error) {
+        form.querySelector("button").disabled = false;
+        password.value = "";
+        if (error instanceof EnrolRefused && error.code === "device_revoked") {
+          await wipe().catch(() => undefined);
+          say("This phone has been signed out", "Its records have been removed from it. " +
+              "Anything already sent is safe with your practice.");
+          return resolve(false);
+        }
+        return showError(form, error.code === "offline" ? username : password, error.message);
+      }
+      if (body.user.id !== ((await getMeta("owner")) ?? body.user.id)) {
+        return showError(form, username, "This phone holds someone else's records. " +
+                                         "They need to sign in here.");
+      }
+      if (body.phone_key.id !== copies.device?.id) {
+        say("This phone's records cannot be opened without its PIN",
+            "The server no longer has this phone's key (it may have been restored from a backup). " +
+            "Records already sent are safe with your practice.", backToPin());
+        return resolve(false);
+      }
+      const pin = await askNewPin("Choose a new PIN", "Everything on this phone is still here.");
+      await recoverWithDevice(body.phone_key, pin);
+      await finishEnrolment(body);
+      resolve(true);
+    });
+    showPanel("Forgotten your PIN?",
+              h("p", {}, "Sign in with your password to choose a new PIN. This needs signal. " +
+                         "Nothing on this phone is removed."), form, backToPin());
+  });
 }
 
 /** Show the unlock screen until the phone is unlocked; resolves true then. */
-function unlockScreen(userId) {
+function unlockScreen() {
   return new Promise((resolve) => {
     const draw = async () => {
       const copies = await keyCopies();
-      const forgot = h("p", {}, h("button", {
+      const forgot = (text) => h("p", {}, h("button", {
         type: "button", class: "nhsuk-button nhsuk-button--secondary",
-        onclick: async () => resolve(await recover(userId)),
-      }, "Forgotten your PIN?"));
+        onclick: async () => resolve(await recover()),
+      }, text));
       if (!copies.pin) {
         say("Sign in to open your records",
-            `After ${MAX_PIN_TRIES} wrong PINs this phone's records open only after you sign in with your password. ` +
-            "Nothing on this phone is removed.", forgot);
+            `After ${MAX_PIN_TRIES} wrong PINs this phone's records open only after you sign in ` +
+            "with your password, with signal. Nothing on this phone is removed.",
+            forgot("Sign in with your password"));
         return;
       }
       const form = h("form", { novalidate: true },
-        pinField("pin", "PIN"), h("button", { class: "nhsuk-button", type: "submit" }, "Unlock"));
+        field("pin", "PIN"), h("button", { class: "nhsuk-button", type: "submit" }, "Unlock"));
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const input = form.elements.pin;
+        if (!input.value) return showError(form, input, "Enter your PIN"); // not a try
         form.querySelector("button").disabled = true;
         const outcome = await unlockWithPin(input.value);
         form.querySelector("button").disabled = false;
@@ -176,8 +209,8 @@ function unlockScreen(userId) {
         input.value = "";
         showError(form, input, `That is not your PIN. ${outcome.left} ${outcome.left === 1 ? "try" : "tries"} left.`);
       });
-      showPanel(h("h1", {}, "This phone is locked"),
-                h("p", {}, "Enter your PIN to see your records."), form, forgot);
+      showPanel("This phone is locked",
+                h("p", {}, "Enter your PIN to see your records."), form, forgot("Forgotten your PIN?"));
     };
     draw();
   });
@@ -202,11 +235,23 @@ async function firstUse() {
   // nothing. The answer (token and device key) waits in memory while they choose the PIN.
   const body = await requestEnrolment(deviceName());
   const pin = await askNewPin("Choose a PIN for this phone",
-    "Your records are kept on this phone so you can work with no signal. A PIN keeps them safe " +
-    "if the phone is lost. Do not use your phone's own PIN.");
-  await setUp(pin, body.phone_key);
-  await sealPlainRecords();
-  await finishEnrolment(body);
+    "Your records are kept on this phone so you can use the app with no signal. A PIN keeps " +
+    "them safe if the phone is lost. Do not use your phone's own PIN.");
+  // Another tab may have set the phone up meanwhile: its keys then stand (making new ones
+  // would leave what it sealed unopenable), and this page starts again under them.
+  const setUpHere = async () => {
+    if ((await keyCopies()).device) return false;
+    await setUp(pin, body.phone_key);
+    await sealPlainRecords();
+    await finishEnrolment(body);
+    return true;
+  };
+  const done = navigator.locks ? await navigator.locks.request("link-worker-keys", setUpHere)
+    : await setUpHere();
+  if (!done) {
+    location.reload();
+    await new Promise(() => {});
+  }
   await navigator.storage?.persist?.().catch(() => false);
   return true;
 }
@@ -235,13 +280,17 @@ export async function openPhone(userId) {
       await firstUse();
     } else if (!(await isUnlocked())) {
       hideEverything();
-      const recovering = sessionStorage.getItem(RECOVERING) && userId;
-      sessionStorage.removeItem(RECOVERING);
-      if (!(recovering ? await recover(userId) : await unlockScreen(userId))) return { ok: false, shown: true };
+      await lockPageSession(); // locked while offline, perhaps: the server holds pages back too
+      if (!(await unlockScreen())) return { ok: false, shown: true };
+      await unlockPageSession();
       location.reload(); // draw the page again (and enrol if need be), now that records open
       return new Promise(() => {});
     }
     if (userId) await enrolIfNeeded();
+    if (document.querySelector('meta[name="app-session-locked"]') && (await unlockPageSession())) {
+      location.reload(); // the page itself, now that the server shows it again
+      await new Promise(() => {});
+    }
     hidePanel();
     watchIdle();
     return { ok: true };
@@ -305,8 +354,11 @@ async function lockedNow() {
   if (lockedShown) return;
   lockedShown = true;
   hideEverything();
-  const userId = document.querySelector('meta[name="app-user-id"]')?.content || null;
-  if (await unlockScreen(userId)) location.reload();
+  await lockPageSession();
+  if (await unlockScreen()) {
+    await unlockPageSession();
+    location.reload();
+  }
 }
 
 /** Lock now (the Settings page's "Lock now"). */

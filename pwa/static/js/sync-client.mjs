@@ -20,20 +20,23 @@ export class EnrolRefused extends Error {
 }
 
 /**
- * Ask the server to enrol this phone from a signed-in page (a sign-in less than an hour old):
- * a new token, and the phone's device key (the same one again for `phoneKeyId`, if the server
- * still has it). Nothing is stored here; finishEnrolment() keeps the token once the phone is
- * unlocked, so it is only ever kept sealed.
+ * Ask the server to enrol this phone: from a signed-in page (a sign-in less than an hour old),
+ * or with `credentials` ({username, password}) typed in just now. The answer carries a new token
+ * and the phone's device key (the same one again for `phoneKeyId`, if the server still has it).
+ * Nothing is stored here; finishEnrolment() keeps the token once the phone is unlocked, so it
+ * is only ever kept sealed.
  */
-export async function requestEnrolment(name, phoneKeyId = null) {
+export async function requestEnrolment(name, phoneKeyId = null, credentials = null) {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
   let response;
   try {
     response = await fetch("/api/v1/devices", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
-      body: JSON.stringify(phoneKeyId ? { name, phone_key_id: phoneKeyId } : { name }),
-      credentials: "same-origin",
+      headers: credentials ? { "Content-Type": "application/json" }
+        : { "Content-Type": "application/json", "X-CSRFToken": csrf || "" },
+      body: JSON.stringify({ name, ...(phoneKeyId ? { phone_key_id: phoneKeyId } : {}),
+                             ...(credentials || {}) }),
+      credentials: credentials ? "omit" : "same-origin",
     });
   } catch {
     throw new EnrolRefused("offline", "This needs signal. Try again when you are connected.");
@@ -44,6 +47,32 @@ export async function requestEnrolment(name, phoneKeyId = null) {
                            error?.message || `The server answered ${response.status}.`);
   }
   return response.json();
+}
+
+/**
+ * Tell the server this page's session may show pages again: the phone has just been unlocked.
+ * Its sealed device token is the proof. Best effort: with no signal there is nothing to unlock.
+ */
+export async function unlockPageSession() {
+  const token = await getMeta("token").catch(() => null);
+  if (!token) return false;
+  try {
+    const response = await fetch("/api/v1/session/unlock", {
+      method: "POST", headers: { Authorization: `Bearer ${token}` }, credentials: "same-origin",
+    });
+    return response.ok && (await response.json()).unlocked;
+  } catch {
+    return false;
+  }
+}
+
+/** Tell the server the phone has locked: this page's session shows no page until unlocked. */
+export async function lockPageSession() {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+  if (!csrf) return;
+  await fetch("/session/lock", {
+    method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin",
+  }).catch(() => undefined);
 }
 
 /** Keep an enrolment's token and person (sealed: the phone must be unlocked). */
@@ -186,7 +215,7 @@ async function syncOnce() {
       await setMeta("needs_sign_in", true); // keep everything; carry on after signing in
       return { ok: false, reason: "sign_in", ...(await outboxCounts()) };
     }
-    if (response.status === 403) {
+    if (response.status === 403 && (await errorCode(response)) === "device_revoked") {
       // The answer's Clear-Site-Data may already be clearing the store (and closing it under
       // this wipe): either way, nothing is left.
       await wipe().catch(() => undefined);
