@@ -113,7 +113,7 @@ def enrol() -> ResponseReturnValue:
     web_session = None if by_password else current_web_session()
     device, token = enrol_device(user, body.name, web_session.id if web_session else None)
     try:
-        key = key_for_enrolment(user, device, body.phone_key_id)
+        key = key_for_enrolment(user, device, body.phone_key_id, by_password=by_password)
     except PhoneKeyRevoked:
         db.session.rollback()
         audit("device.key_refused", user_id=user.id)

@@ -89,7 +89,7 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "device_id": UUID,
             "token": {"type": "string"},
             # The key that opens the records sealed on this phone (docs/phone-data.md): the
-            # same one again when the request names it by phone_key_id.
+            # same one again when the request names it by phone_key_id and gives the password.
             "phone_key": {"type": "object", "required": ["id", "key"],
                           "properties": {"id": {"type": "string"},
                                          "key": {"type": "string",

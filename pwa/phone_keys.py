@@ -2,8 +2,8 @@
 
 A phone seals what it holds under a random data key, kept on the phone only wrapped: under a
 key from the PIN its person chose, and under this device key (docs/phone-data.md). The server
-gives the device key out in one place only, the answer to an enrolment, which needs an online
-sign-in with the password: so a forgotten PIN costs nothing, and a revoked key never opens
+gives a phone's existing key back in one place only, the answer to an enrolment made with the
+password typed there and then: so a forgotten PIN costs nothing, and a revoked key never opens
 anything again, on a phone that never comes back online as much as on one that does.
 """
 
@@ -22,17 +22,25 @@ class PhoneKeyRevoked(Exception):
     """The phone asked for a key an admin revoked: it must never open its records again."""
 
 
-def key_for_enrolment(user: User, device: Device, asked_id: str | None) -> PhoneKey:
+def key_for_enrolment(
+    user: User, device: Device, asked_id: str | None, *, by_password: bool
+) -> PhoneKey:
     """Return the device key for a phone `user` has just enrolled, and bind `device` to it.
 
     A phone that names a key it was given before (`asked_id`) gets that key back if it is
-    `user`'s own; the earlier enrolments of the same phone then end (their tokens are sealed
-    on the phone and the new token replaces them). A key that is unknown (a server restored
-    from a backup older than the key) or someone else's gets a new key instead, and names
-    nobody's. A revoked key raises PhoneKeyRevoked.
+    `user`'s own and the password was typed for this enrolment (`by_password`): a page
+    session is not enough, since whoever holds a lost phone may hold its session too, and the
+    key opens what the phone holds without the PIN. The earlier enrolments of the same phone
+    then end (their tokens are sealed on the phone and the new token replaces them). Otherwise
+    (a page's enrolment, an unknown key from a server restored from an older backup, or
+    someone else's) the phone gets a new key, and learns nothing of the one it named; an
+    unlocked phone wraps its secret under the new key. A revoked key raises PhoneKeyRevoked,
+    however the phone signed in.
     """
     key = db.session.get(PhoneKey, asked_id) if asked_id else None
     if key is not None and key.user_id != user.id:
+        key = None
+    if key is not None and key.revoked_at is None and not by_password:
         key = None
     if key is not None and key.revoked_at is not None:
         raise PhoneKeyRevoked

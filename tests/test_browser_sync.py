@@ -6,13 +6,14 @@ record saved with no signal stays on the phone until the server acknowledges it,
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from pwa.demo import DEMO_PASSWORD
 from pwa.extensions import db
-from pwa.models import CheckIn, Device, Patient, utcnow
+from pwa.models import CheckIn, Device, Patient, PhoneKey, utcnow
 
 from .conftest import phone_ready
 from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
@@ -118,9 +119,20 @@ def test_an_expired_token_keeps_everything_until_the_person_signs_in_again(
     db.session.commit()
     assert sync(page) == {"ok": False, "reason": "sign_in", "pending": 1, "attention": 0}
     assert stored(record_id) == 0
-    page.reload()  # the page enrols the phone again (its sign-in is recent), same device key
+    page.reload()  # the page enrols the phone again (its sign-in is recent)
     phone_ready(page)
     assert sync(page)["ok"] and stored(record_id) == 1
+    # A page's enrolment gets a new device key (only a typed password gets the old one back);
+    # the unlocked phone has wrapped its secret under it, so a forgotten PIN still recovers.
+    newest = db.session.scalar(
+        db.select(PhoneKey).join(Device, Device.phone_key_id == PhoneKey.id)
+        .order_by(Device.created_at.desc()).limit(1)
+    )  # fmt: skip
+    key = {"id": newest.id, "key": base64.urlsafe_b64encode(newest.secret).decode().rstrip("=")}
+    db.session.commit()
+    assert page.evaluate(
+        "async (key) => (await import('/static/js/keyring.mjs')).deviceKeyOpens(key)", key
+    )
 
 
 def test_a_rejected_record_stays_on_the_phone_needing_attention(

@@ -133,3 +133,23 @@ def test_a_locked_phones_session_shows_no_page_until_its_own_token_unlocks_it(
     assert patient.family_name in client.get("/caseload").get_data(as_text=True)
     actions = db.session.scalars(db.select(AuditEvent.action)).all()
     assert "session.lock" in actions and "session.unlock" in actions
+
+
+def test_a_page_session_never_gets_a_phones_existing_key_back(
+    client: FlaskClient, worker: User
+) -> None:
+    """Whoever finds a phone may find its signed-in session too: with it (and the key's id, in
+    plain on the phone) they get a new key, which opens nothing the phone sealed."""
+    from .conftest import csrf_token_from, sign_in
+
+    first = enrol(client).json["phone_key"]
+    sign_in(client, worker)
+    token = csrf_token_from(client.get("/caseload"))
+    response = client.post(
+        "/api/v1/devices",
+        json={"name": "Found phone", "phone_key_id": first["id"]},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 201
+    assert response.json["phone_key"]["id"] != first["id"]
+    assert first["key"] not in response.get_data(as_text=True)

@@ -379,8 +379,8 @@ class EnrolRequest(BaseModel):
     name: DeviceName
     username: Credential | None = None
     password: Credential | None = None
-    # The phone's device key from an earlier enrolment (pwa/phone_keys.py): given again, the
-    # same key comes back, so records sealed under it open again.
+    # The phone's device key from an earlier enrolment (pwa/phone_keys.py): named with the
+    # password, the same key comes back, so records sealed under it open again.
     phone_key_id: PhoneKeyId | None = None
 
 
