@@ -243,8 +243,7 @@ export async function applyFeed(changes) {
   const keys = await currentKeys();
   const rows = await Promise.all(changes.map(async (change) => ({
     change,
-    pk: change.type === "patient" ? await tag(keys, change.id)
-      : (change.data?.patient_id ? await tag(keys, change.data.patient_id) : null),
+    pk: await pkFor(keys, change.type, change.id, change.data),
     box: change.deleted ? null : await seal(keys, change.id, change.data),
   })));
   const db = await openStore();
