@@ -177,7 +177,9 @@ def test_a_wrong_pin_never_opens_and_a_forgotten_one_is_replaced_after_signing_i
     assert page.evaluate(f"async () => ({KEYRING}).isUnlocked()") is False
     enter_pin(page, TEST_PIN)
     page.get_by_role("heading", name="Your caseload").wait_for()
-    lock_now(page)
+    page.goto(f"{live_server}/settings")  # locked by hand, as a person leaving the phone would
+    page.get_by_role("button", name="Lock now").click()
+    page.get_by_role("heading", name="This phone is locked").wait_for()
 
     # Forgotten. Whoever holds the phone may hold its signed-in session too, so the session
     # is not enough: the server gives the device key for the password typed now.

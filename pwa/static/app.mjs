@@ -3,9 +3,9 @@
 import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
 import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
-import { isUnlocked } from "./js/keyring.mjs";
+import { isUnlocked, lock } from "./js/keyring.mjs";
 import { startOfflineApp } from "./js/offline-app.mjs";
-import { lockNow, openPhone } from "./js/phone-lock.mjs";
+import { openPhone } from "./js/phone-lock.mjs";
 import { restoreSubscription, startPushSettings } from "./js/push-settings.mjs";
 import { signOutDevice } from "./js/sync-client.mjs";
 import { announce, requestSync, startSyncTriggers } from "./js/sync-scheduler.mjs";
@@ -105,7 +105,7 @@ async function start() {
   }
   for (const button of document.querySelectorAll('[data-module="app-lock-now"]')) {
     button.hidden = !opened.ok;
-    button.addEventListener("click", () => lockNow());
+    button.addEventListener("click", () => lock()); // phone-lock.mjs shows the lock
   }
   // Last, and not awaited: it waits for the service worker, which must never hold up syncing.
   for (const element of document.querySelectorAll('[data-module="app-storage"]')) {

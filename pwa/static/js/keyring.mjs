@@ -68,7 +68,7 @@ export async function isUnlocked() {
 
 async function unlockWith(secret) {
   const keys = await workingKeys(secret);
-  // Kept (extractable) only so the secret can be wrapped again, under a new PIN or device key.
+  // Kept (extractable) only so the secret can be wrapped again, under a new device key.
   const holder = await crypto.subtle.importKey("raw", secret, "AES-GCM", true, ["encrypt"]);
   secret.fill(0);
   held = { ...keys, holder, until: Date.now() + lockSettings().idle };
@@ -168,21 +168,6 @@ export async function keepUnderDevice(device) {
   const copy = { id: device.id, ...(await wrapSecret(secret, await keyFromDevice(device.key))) };
   secret.fill(0);
   await setMeta("key_device", copy);
-}
-
-/** Change the PIN: the current one must open the records first. */
-export async function changePin(currentPin, newPin) {
-  const problem = pinProblem(newPin);
-  if (problem) return { ok: false, message: problem };
-  const opened = await unlockWithPin(currentPin);
-  if (!opened.ok) {
-    return { ok: false, message: opened.left ? `That is not your PIN. ${opened.left} tries left.`
-      : "That was the last try. Sign in online to choose a new PIN." };
-  }
-  const secret = await secretFromHolder();
-  await setMeta("key_pin", await wrapUnderPin(secret, newPin));
-  secret.fill(0);
-  return { ok: true };
 }
 
 /** Lock now: the working keys go from this page and from storage. */

@@ -360,8 +360,3 @@ async function lockedNow() {
     location.reload();
   }
 }
-
-/** Lock now (the Settings page's "Lock now"). */
-export async function lockNow() {
-  await lock();
-}
