@@ -74,6 +74,11 @@ DEFAULTS: dict[str, Any] = {
     # after the app is hidden (docs/phone-data.md); the PIN opens them again.
     "PHONE_LOCK_IDLE_SECONDS": 300,
     "PHONE_LOCK_HIDDEN_SECONDS": 180,
+    # One-time links (pwa/access_links.py): a patient's invitation lasts a week, a password
+    # reset a day; tries at codes are counted per address.
+    "INVITATION_VALID_DAYS": 7,
+    "PASSWORD_RESET_VALID_HOURS": 24,
+    "ACCESS_CODE_ADDRESS_LIMITS": "20 per hour",
     "SYNC_PAGE_SIZE": 500,
     # Request bodies (pwa/input_limits.py): a sync's 500 records, a page's form (a check-in's
     # 10,000-character notes, percent-encoded, fit), and signing in.

@@ -181,6 +181,20 @@ def take_a_try(attempt: Attempt) -> Spent | None:
     return Spent(max(over.values()), frozenset(over)) if over else None
 
 
+def take_a_code_try() -> Spent | None:
+    """Count a try at a one-time code (pwa/access_links.py) against this address.
+
+    Returns what is spent if the address is over ACCESS_CODE_ADDRESS_LIMITS, else None.
+    """
+    limiter = _limiter()
+    limit = parse(current_app.config["ACCESS_CODE_ADDRESS_LIMITS"])
+    address = _address()
+    if limiter.hit(limit, "access-code", "address", address):
+        return None
+    reset = limiter.get_window_stats(limit, "access-code", "address", address).reset_time
+    return Spent(_seconds_until(reset), frozenset({"address"}))
+
+
 def forget_username(username: str) -> None:
     """Clear the username's counters: after an admin set a new password, its owner gets in."""
     digest = username_digest(username)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .access_links import LINK_PURPOSES, AccessLink, CheckInLook, PracticeText
 from .assets import ASSET_CATEGORIES, CommunityAsset
 from .audit import AuditEvent
 from .base import Synced, UTCDateTime, change_counter, new_epoch, utcnow
@@ -31,6 +32,7 @@ __all__ = [
     "CHECKIN_SOURCES",
     "DELIVERY_STATUSES",
     "FOLLOW_UP_KINDS",
+    "LINK_PURPOSES",
     "NEEDS",
     "NOTICE_KINDS",
     "PATIENT_STATUSES",
@@ -38,14 +40,17 @@ __all__ = [
     "ROLES",
     "ROLE_NAMES",
     "STAFF_ROLES",
+    "AccessLink",
     "AssetReferral",
     "AuditEvent",
     "CheckIn",
+    "CheckInLook",
     "CommunityAsset",
     "Device",
     "FollowUp",
     "Patient",
     "PhoneKey",
+    "PracticeText",
     "PushClaim",
     "PushDelivery",
     "PushNotice",

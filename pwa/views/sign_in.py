@@ -23,7 +23,7 @@ from ..accounts import SignInRefused, sign_in_with_password
 from ..audit import audit
 from ..extensions import db
 from ..forms.sign_in import SignInForm
-from ..models import utcnow
+from ..models import User, utcnow
 from ..sessions import current_web_session, end_session, start_session
 from ..throttle import remember_browser
 
@@ -78,21 +78,27 @@ def sign_in() -> ResponseReturnValue:
         if outcome.retry_after:
             response.headers["Retry-After"] = str(outcome.retry_after)
         return response
-    replaced = current_web_session()
-    if replaced is not None:  # someone signs in over a session: it ends (its phones carry on)
-        end_session(replaced, "replaced", phones=False)
-    session.clear()  # a fresh session on sign-in: no fixation
-    start_session(outcome)
-    login_user(outcome)
-    session.permanent = True
-    generate_csrf()  # in the sign-in response's cookie, before pages race to add it
-    audit("sign_in", user_id=outcome.id)
+    begin_session(outcome)
     db.session.commit()
     response = make_response(
         redirect(_safe_next(request.args.get("next")) or url_for("sign_in.home"))
     )
     remember_browser(response, username, outcome.password_hash)
     return response
+
+
+def begin_session(user: User) -> None:
+    """Sign `user` in on this browser, over whoever was (their session ends, their phones carry
+    on), in a fresh session (no fixation). Audited; the caller commits."""
+    replaced = current_web_session()
+    if replaced is not None:
+        end_session(replaced, "replaced", phones=False)
+    session.clear()
+    start_session(user)
+    login_user(user)
+    session.permanent = True
+    generate_csrf()  # in the sign-in response's cookie, before pages race to add it
+    audit("sign_in", user_id=user.id)
 
 
 @bp.post("/session/lock")
