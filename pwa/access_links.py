@@ -106,7 +106,7 @@ def invite(patient: Patient, by: User) -> tuple[AccessLink, str]:
     working. The caller has checked `by` may change this patient (scope.may_change)."""
     days = current_app.config["INVITATION_VALID_DAYS"]
     link, code = _make("invitation", by, timedelta(days=days), patient=patient, user=patient.user)
-    audit("patient.invite", record_type="patient", record_id=str(patient.id), user_id=by.id)
+    audit("patient.invite", patient, user_id=by.id)
     return link, code
 
 

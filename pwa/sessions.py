@@ -31,8 +31,14 @@ SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 # The only answers to a request that is not signed in that may write the session cookie: the
-# sign-in page (its form's CSRF token, the signed-in session) and signing out.
-SESSION_WRITERS = {"sign_in.sign_in", "sign_in.sign_out"}
+# pages that sign in or give someone not signed in yet a form (its CSRF token, then the
+# signed-in session: the sign-in page, and using a one-time code) and signing out.
+SESSION_WRITERS = {
+    "sign_in.sign_in",
+    "sign_in.sign_out",
+    "access_links.join",
+    "access_links.redeem",
+}
 
 
 class CookieSessions(SecureCookieSessionInterface):

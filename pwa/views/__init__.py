@@ -30,6 +30,7 @@ def register_views(app: Flask) -> None:
     """Attach every page blueprint to the app."""
     from .. import api
     from . import (
+        access_links,
         admin_assets,
         admin_sync_reviews,
         admin_users,
@@ -39,6 +40,7 @@ def register_views(app: Flask) -> None:
         check_ins,
         follow_ups,
         health,
+        invitations,
         my_progress,
         patients,
         referrals,
@@ -61,6 +63,8 @@ def register_views(app: Flask) -> None:
         admin_sync_reviews,
         my_progress,
         settings,
+        access_links,
+        invitations,
         app_shell,
     ):
         app.register_blueprint(module.bp)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from .. import casework
+from .. import access_links, casework
 from ..access import patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
@@ -89,6 +89,7 @@ def show_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
         "patients/show.html",
         patient=patient,
         can_change=may_change(current_user, patient),
+        invitation=access_links.open_invitation(patient),
         check_ins=list(reversed(patient.check_ins)),
         outcomes=outcomes(patient.check_ins),
         assign_form=assign_form,
