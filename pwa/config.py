@@ -38,8 +38,12 @@ DEFAULTS: dict[str, Any] = {
     # `flask send-reminders` sends only between these local hours (from 08:00, until 20:00):
     # nobody is woken by a follow-up, and what gathers overnight goes out in the morning.
     "REMINDER_HOURS": (8, 20),
-    # A patient's own check-in with a SWEMWBS metric score below this alerts their link worker.
-    "SWEMWBS_ALERT_BELOW": 18.0,
+    # When a check-in means its patient may need help (pwa/measures.py HelpThresholds, with
+    # the sources): a practice may change any, e.g. {"anxiety_high_from": 7}. The older
+    # SWEMWBS_ALERT_BELOW setting still sets swemwbs_below.
+    "HELP_THRESHOLDS": {},
+    # Shown to patients in "If you need help" until an admin writes the practice's own words.
+    "PRACTICE_NAME": "your GP practice",
     # hide_parameters: a database error's message never carries the values (names, notes) that
     # were being written, so it can be logged safely.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

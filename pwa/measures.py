@@ -229,26 +229,95 @@ def score_all(measures: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, 
     return {key: score(key, answers) for key, answers in measures.items()}
 
 
-# SWEMWBS metric scores below this suggest probable depression (Shah et al., 2021, BMC Medicine:
-# 17.4 and under, against the PHQ-9); a practice can set its own with SWEMWBS_ALERT_BELOW.
-SWEMWBS_ALERT_BELOW = 18.0
+# When a check-in's answers mean the person may need help: one place, with the sources. The
+# patient then sees the "If you need help" panel (templates/_help_panel.html), the check-in
+# waits in their link worker's "Check-ins to look at" (pwa/looks.py), and a push says so
+# (pwa/reminders.py). A practice can change any of them (HELP_THRESHOLDS in its config).
+#
+# - ONS4: the ONS's own thresholds for its personal well-being questions ("Personal well-being
+#   in the UK QMI" and the ONS4 user guidance): life satisfaction, worthwhile and happiness
+#   0-4 are "low"; anxiety 6-10 is "high". We act on low life satisfaction, low happiness and
+#   high anxiety, as the patients' app issue asks (worthwhile alone is not a reason to worry).
+# - SWEMWBS: Warwick Medical School's guidance on interpreting SWEMWBS, from Shah N, Cader M,
+#   Andrews B, McCabe R, Stewart-Brown SL. "Short Warwick-Edinburgh Mental Well-being Scale
+#   (SWEMWBS): performance in a clinical sample in relation to PHQ-9 and GAD-7." Health and
+#   Quality of Life Outcomes 2021;19:260 (doi:10.1186/s12955-021-01882-x): metric scores 7-17
+#   suggest probable depression (18-20 possible depression). Metric scores have two decimals,
+#   so "17 and under" is read as below 18: raw 19 (17.98) is in, raw 20 (18.59) is not.
+# - UCLA-3: 6 or more of 9 counts as lonely (UCLA3_LONELY_FROM, DESIGN.md; the cut the ONS and
+#   the Campaign to End Loneliness use with Hughes et al., Research on Aging 2004;26:655).
+@dataclass(frozen=True)
+class HelpThresholds:
+    ons4_low_items: tuple[str, ...] = ("life_satisfaction", "happiness")
+    ons4_low_at_most: int = 4
+    anxiety_high_from: int = 6
+    swemwbs_below: float = 18.0
+    ucla3_lonely_from: int = UCLA3_LONELY_FROM
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> HelpThresholds:
+        """The practice's thresholds: HELP_THRESHOLDS overrides any field by name (and the
+        older SWEMWBS_ALERT_BELOW setting still sets the SWEMWBS one)."""
+        fields: dict[str, Any] = {}
+        if "SWEMWBS_ALERT_BELOW" in config:
+            fields["swemwbs_below"] = float(config["SWEMWBS_ALERT_BELOW"])
+        chosen = dict(config.get("HELP_THRESHOLDS") or {})
+        if "ons4_low_items" in chosen:
+            chosen["ons4_low_items"] = tuple(chosen["ons4_low_items"])
+        unknown = set(chosen) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"HELP_THRESHOLDS has no setting called {sorted(unknown)[0]!r}")
+        fields.update(chosen)
+        return cls(**fields)
+
+    def as_data(self) -> dict[str, Any]:
+        """The thresholds as JSON for the phone, which shows the panel offline by them."""
+        return {
+            "ons4_low_items": list(self.ons4_low_items),
+            "ons4_low_at_most": self.ons4_low_at_most,
+            "anxiety_high_from": self.anxiety_high_from,
+            "swemwbs_below": self.swemwbs_below,
+            "ucla3_lonely_from": self.ucla3_lonely_from,
+        }
+
+
+HELP_REASONS = {
+    "life_satisfaction": "low life satisfaction",
+    "happiness": "low happiness",
+    "anxiety": "high anxiety",
+    "swemwbs": "low wellbeing",
+    "ucla3": "lonely",
+}
+
+
+def help_reasons(
+    scores: Mapping[str, Mapping[str, Any]], thresholds: HelpThresholds = HelpThresholds()
+) -> tuple[str, ...]:
+    """Name what in a scored check-in crossed a help threshold (keys of HELP_REASONS), in order.
+
+    Reads the values, not the stored bands, so a practice's own thresholds apply to check-ins
+    scored before it set them.
+    """
+    found: list[str] = []
+    ons4 = scores.get("ons4") or {}
+    for item in thresholds.ons4_low_items:
+        value = (ons4.get(item) or {}).get("value")
+        if isinstance(value, int) and value <= thresholds.ons4_low_at_most:
+            found.append(item)
+    anxiety = (ons4.get("anxiety") or {}).get("value")
+    if isinstance(anxiety, int) and anxiety >= thresholds.anxiety_high_from:
+        found.append("anxiety")
+    metric = (scores.get("swemwbs") or {}).get("metric")
+    if isinstance(metric, int | float) and metric < thresholds.swemwbs_below:
+        found.append("swemwbs")
+    total = (scores.get("ucla3") or {}).get("total")
+    if isinstance(total, int) and total >= thresholds.ucla3_lonely_from:
+        found.append("ucla3")
+    return tuple(found)
 
 
 def needs_a_look(
-    scores: Mapping[str, Mapping[str, Any]], swemwbs_below: float = SWEMWBS_ALERT_BELOW
+    scores: Mapping[str, Mapping[str, Any]], thresholds: HelpThresholds = HelpThresholds()
 ) -> bool:
-    """Say whether a scored check-in should bring it to the link worker's attention.
-
-    Any one of: ONS4 life satisfaction or happiness in the lowest band, anxiety in the highest,
-    a SWEMWBS metric score below `swemwbs_below`, or UCLA-3 counting as lonely.
-    """
-    ons4 = scores.get("ons4") or {}
-    if any((ons4.get(item) or {}).get("band") == "low"
-           for item in ("life_satisfaction", "happiness")):  # fmt: skip
-        return True
-    if (ons4.get("anxiety") or {}).get("band") == "high":
-        return True
-    metric = (scores.get("swemwbs") or {}).get("metric")
-    if metric is not None and metric < swemwbs_below:
-        return True
-    return bool((scores.get("ucla3") or {}).get("lonely"))
+    """Say whether a scored check-in crossed any help threshold."""
+    return bool(help_reasons(scores, thresholds))

@@ -36,7 +36,7 @@ from sqlalchemy import func, or_, select, update
 from . import push
 from .database import dialect_insert
 from .extensions import db
-from .measures import needs_a_look
+from .measures import HelpThresholds, needs_a_look
 from .models import (
     CheckIn,
     Device,
@@ -186,7 +186,7 @@ def _follow_ups_wording(today: int, overdue: int) -> Wording:
 
 def _check_ins_to_look_at(now: datetime, users: set[uuid.UUID]) -> Found:
     """Patients' own check-ins, received lately, that need their link worker to look."""
-    threshold = current_app.config["SWEMWBS_ALERT_BELOW"]
+    threshold = HelpThresholds.from_config(current_app.config)
     rows = db.session.execute(
         select(
             CheckIn.id,

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from pwa.measures import MEASURES, MeasureError, needs_a_look, score, score_all
+from pwa.measures import (
+    MEASURES,
+    HelpThresholds,
+    MeasureError,
+    help_reasons,
+    needs_a_look,
+    score,
+    score_all,
+)
 
 # Stewart-Brown et al. (2009) SWEMWBS raw-to-metric conversion, as Warwick publishes it.
 PUBLISHED_SWEMWBS = {
@@ -219,5 +227,34 @@ def test_a_check_in_needs_a_look_on_any_one_warning_sign(
 
 
 def test_the_swemwbs_threshold_is_exclusive_and_can_be_moved() -> None:
-    assert not needs_a_look({"swemwbs": {"metric": 18.0}}, swemwbs_below=18.0)
-    assert needs_a_look({"swemwbs": {"metric": 19.25}}, swemwbs_below=20.0)
+    assert not needs_a_look({"swemwbs": {"metric": 18.0}}, HelpThresholds(swemwbs_below=18.0))
+    assert needs_a_look({"swemwbs": {"metric": 19.25}}, HelpThresholds(swemwbs_below=20.0))
+
+
+def test_help_reasons_name_every_threshold_crossed_at_its_edges() -> None:
+    """Every edge, scored as the server scores it: one in, one out."""
+    worst = score_all({
+        "ons4": {"life_satisfaction": 4, "worthwhile": 4, "happiness": 4, "anxiety": 6},
+        "swemwbs": {**dict.fromkeys(MEASURES["swemwbs"].item_keys, 2), "optimistic": 5},  # 17
+        "ucla3": {"companionship": 2, "left_out": 2, "isolated": 2},
+    })  # fmt: skip
+    assert help_reasons(worst) == ("life_satisfaction", "happiness", "anxiety", "swemwbs", "ucla3")
+    best = score_all({
+        "ons4": {"life_satisfaction": 5, "worthwhile": 0, "happiness": 5, "anxiety": 5},
+        "swemwbs": {**dict.fromkeys(MEASURES["swemwbs"].item_keys, 3), "optimistic": 2},  # 20
+        "ucla3": {"companionship": 1, "left_out": 2, "isolated": 2},
+    })  # fmt: skip
+    assert help_reasons(best) == ()
+
+
+def test_a_practice_sets_its_own_thresholds_by_name() -> None:
+    mine = HelpThresholds.from_config(
+        {"HELP_THRESHOLDS": {"anxiety_high_from": 8, "ons4_low_items": ["worthwhile"]}}
+    )
+    assert mine.anxiety_high_from == 8 and mine.ons4_low_items == ("worthwhile",)
+    assert help_reasons({"ons4": {"anxiety": {"value": 7}, "worthwhile": {"value": 3}}}, mine) == (
+        "worthwhile",
+    )
+    assert HelpThresholds.from_config({"SWEMWBS_ALERT_BELOW": 20.5}).swemwbs_below == 20.5
+    with pytest.raises(ValueError, match="anxiety_high"):
+        HelpThresholds.from_config({"HELP_THRESHOLDS": {"anxiety_high": 7}})
