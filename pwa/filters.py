@@ -53,3 +53,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(signed, "signed")
     app.add_template_filter(need_name, "need_name")
+    # The practice's words for its patients (pwa/practice.py), read where a page shows them.
+    from .practice import practice_text
+
+    app.add_template_global(practice_text, "practice_text")

@@ -8,7 +8,7 @@ commits: the caller owns the transaction (and its audit event).
 
 from __future__ import annotations
 
-from .check_ins import new_check_in_row, record_check_in
+from .check_ins import close_due_self_check_ins, new_check_in_row, record_check_in
 from .follow_ups import add_follow_up, change_follow_up, complete_follow_up, new_follow_up_row
 from .patients import add_patient, change_patient, new_patient_row
 from .referrals import add_referral, change_referral, new_referral_row
@@ -20,6 +20,7 @@ __all__ = [
     "change_follow_up",
     "change_patient",
     "change_referral",
+    "close_due_self_check_ins",
     "complete_follow_up",
     "new_check_in_row",
     "new_follow_up_row",

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import audit
 from ..extensions import db
 from ..measures import MeasureError, score_all
-from ..models import CheckIn, Patient, User, utcnow
+from ..models import CheckIn, FollowUp, Patient, User, utcnow
 from ..scope import Refused, check_write
+from .changes import write
+
+# A patient's own check-in answers a self check-in follow-up due up to a day later: doing it
+# the evening before is doing it.
+SELF_CHECK_IN_EARLY = timedelta(days=1)
 
 
 def new_check_in_row(
@@ -64,3 +74,35 @@ def record_check_in(
     check_in = CheckIn(**row)
     db.session.add(check_in)
     return check_in, True
+
+
+def close_due_self_check_ins(patient_id: uuid.UUID) -> int:
+    """A patient's own check-in does what their due `self_checkin` follow-ups asked: mark
+    them done (the server's doing, audited), and return how many.
+
+    Called by the page and the sync path alike, in the transaction that stored the check-in.
+    Each follow-up is written in its own SAVEPOINT: one a link worker changed at the same
+    moment is left for them, and never fails the check-in.
+    """
+    now = utcnow()
+    due = db.session.scalars(
+        select(FollowUp).where(
+            FollowUp.patient_id == patient_id,
+            FollowUp.kind == "self_checkin",
+            FollowUp.done_at.is_(None),
+            FollowUp.due_at <= now + SELF_CHECK_IN_EARLY,
+        )
+    )
+    closed = 0
+    for follow_up in list(due):
+        savepoint = db.session.begin_nested()
+        try:
+            write(follow_up, {"done_at": now})
+            db.session.flush()
+            savepoint.commit()
+        except StaleDataError:
+            savepoint.rollback()
+            continue
+        audit("followup.done_by_self_check_in", follow_up, patient_id=patient_id)
+        closed += 1
+    return closed

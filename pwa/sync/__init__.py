@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from .. import casework
 from ..audit import audit
 from ..extensions import db
 from ..models import AuditEvent, Device, User, utcnow
@@ -42,6 +43,10 @@ def sync(
     ]  # fmt: skip
     if audits:  # one INSERT for the batch, in the batch's transaction
         db.session.execute(insert(AuditEvent), audits)
+    if actor.role == "patient":  # their own check-in does what a due self check-in asked
+        for patient_id in {o.patient_id for o in outcomes
+                           if o.audit_action == "checkin.create" and o.patient_id}:  # fmt: skip
+            casework.close_due_self_check_ins(patient_id)
     db.session.commit()
     seen_by = audience(actor)
     # apply_batch only ever gives back a record the caller may read (pwa.scope.may_read).

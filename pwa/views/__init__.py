@@ -40,6 +40,7 @@ def register_views(app: Flask) -> None:
         check_ins,
         follow_ups,
         health,
+        help,
         invitations,
         my_progress,
         patients,
@@ -65,6 +66,7 @@ def register_views(app: Flask) -> None:
         settings,
         access_links,
         invitations,
+        help,
         app_shell,
     ):
         app.register_blueprint(module.bp)

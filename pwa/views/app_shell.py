@@ -25,9 +25,11 @@ from ..forms.check_in import CheckInForm
 from ..forms.follow_up import FollowUpForm
 from ..forms.patient import PatientForm
 from ..forms.referral import ReferralForm
-from ..measures import MEASURES
+from ..measures import MEASURES, HelpThresholds
 from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
+from ..practice import practice_text
 from ..sessions import current_web_session, leave_session_cookie
+from .help import PUBLIC_PAGES
 
 bp = Blueprint("app_shell", __name__)
 
@@ -47,6 +49,7 @@ def shell_files() -> list[str]:
     modules = sorted(path.name for path in (STATIC / "js").glob("*.mjs"))
     return [
         url_for("app_shell.offline_page"),
+        *(url_for(endpoint) for endpoint in PUBLIC_PAGES),
         *(url_for("static", filename=f"js/{name}") for name in modules),
         url_for("app_shell.manifest"),
         *(url_for("static", filename=name) for name in SHELL_STATIC),
@@ -140,6 +143,8 @@ def _shell(session_locked: bool = False) -> ResponseReturnValue:
             measures=MEASURES,
             vocabulary=_vocabulary(),
             session_locked=session_locked,
+            practice_text=practice_text,
+            help_thresholds=HelpThresholds.from_config(current_app.config).as_data(),
         )
     )
     # Shared by everyone who uses this phone, so it must never depend on who is signed in.
@@ -166,7 +171,15 @@ def fix_record(record_id: uuid.UUID) -> ResponseReturnValue:
 
 
 # What a locked session may still reach: signing in or out, locking, the shell's own files.
-OPEN_WHEN_LOCKED = {"sign_in.sign_in", "sign_in.sign_out", "sign_in.lock", "static", "nhsuk_assets"}
+OPEN_WHEN_LOCKED = {
+    "sign_in.sign_in",
+    "sign_in.sign_out",
+    "sign_in.lock",
+    "static",
+    "nhsuk_assets",
+    # No patient data, and someone in distress must reach them: "Get help now" and the like.
+    *PUBLIC_PAGES,
+}
 
 
 @bp.before_app_request

@@ -38,6 +38,8 @@ def save_check_in(form: CheckInForm, patient: Patient) -> tuple[CheckIn, bool]:
     if not new:
         return check_in, False
     audit("checkin.create", check_in, patient=patient)
+    if current_user.role == "patient":
+        casework.close_due_self_check_ins(patient.id)
     saved_id = check_in.id
     try:
         db.session.commit()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..access import role_required
 from ..extensions import db
-from ..measures import MEASURES
+from ..measures import MEASURES, HelpThresholds, help_reasons
 from ..progress import outcomes
 from ..scope import Refused, readable_patients
 from .check_ins import blank_check_in_form, save_check_in
@@ -40,13 +49,15 @@ def self_check_in() -> ResponseReturnValue:
     form = blank_check_in_form(patient)
     if form.validate_on_submit():
         try:
-            _, new = save_check_in(form, patient)
+            check_in, new = save_check_in(form, patient)
         except Refused as refusal:
             db.session.rollback()
             flash(" ".join(m for ms in refusal.errors.values() for m in ms), "error")
             return redirect(url_for("my_progress.my_progress"))
         flash("Thank you. Your check-in is saved" if new else "This check-in was already saved",
               "success")  # fmt: skip
+        if new and help_reasons(check_in.scores, HelpThresholds.from_config(current_app.config)):
+            flash("1", "needs-help")  # the layout shows "If you need help" (nothing else)
         flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(url_for("my_progress.my_progress"))
     return render_template(
