@@ -227,9 +227,8 @@ def _check_ins_wording(patient_ids: set[uuid.UUID]) -> Wording:
         title="A check-in to look at",
         body=(f"{len(patient_ids)} patients' own check-ins may need a look." if many
               else "A patient's own check-in may need a look."),
-        # One patient: straight to their record (an opaque id, and only staff who may see it
-        # can open it); several: the caseload.
-        url="/caseload" if many else f"/patients/{next(iter(patient_ids))}",
+        # "Check-ins to look at", at the top of the caseload, where each can be marked seen.
+        url="/caseload#to-look-at",
         # Each alert stands on its own: never replaced by the next one, on the phone or in the
         # push service's queue.
         tag=unique, topic=unique, urgency="high", lasts=timedelta(hours=24),

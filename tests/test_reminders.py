@@ -145,7 +145,7 @@ def test_a_patients_own_check_in_that_needs_a_look_alerts_their_link_worker(
     [payload] = phone.inbox()
     assert payload["title"] == "A check-in to look at"
     assert payload["body"] == "A patient's own check-in may need a look."
-    assert payload["url"] == f"/patients/{patient.id}"
+    assert payload["url"] == "/caseload#to-look-at"
     [request] = push_service.received
     assert request["headers"]["urgency"] == "high"
     send_reminders()
@@ -191,7 +191,7 @@ def test_alerts_about_several_patients_come_as_one_notification_to_the_caseload(
     send_reminders()
     [payload] = phone.inbox()
     assert payload["body"] == "2 patients' own check-ins may need a look."
-    assert payload["url"] == "/caseload"
+    assert payload["url"] == "/caseload#to-look-at"
 
 
 def test_a_patient_is_reminded_once_when_their_self_check_in_is_due(
@@ -263,8 +263,8 @@ def test_no_payload_carries_a_name_nhs_number_score_or_note(
         assert detail not in text
     for payload in payloads:
         assert set(payload) == {"title", "body", "tag", "url"}
-        # The only figures a payload may hold are counts; the only id, an opaque one in a URL.
-        assert re.fullmatch(r"/(caseload|my-progress/check-in|patients/[0-9a-f-]{36})",
+        # The only figures a payload may hold are counts; no id at all.
+        assert re.fullmatch(r"/(caseload(#to-look-at)?|my-progress/check-in)",
                             payload["url"])  # fmt: skip
         assert re.fullmatch(r"follow-ups|self-check-in|check-ins-[0-9a-f]{12}", payload["tag"])
         assert not re.search(r"\d", payload["title"])

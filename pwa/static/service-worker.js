@@ -79,7 +79,8 @@ async function showNotice(data) {
 function insideTheApp(url) {
   try {
     const target = new URL(url || "/", self.location.origin);
-    return target.origin === self.location.origin ? target.pathname + target.search : "/";
+    return target.origin === self.location.origin ? target.pathname + target.search + target.hash
+      : "/";
   } catch {
     return "/";
   }

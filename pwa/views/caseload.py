@@ -8,9 +8,11 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from .. import looks
 from ..access import role_required
 from ..audit import audit_shown
 from ..extensions import db
+from ..forms.user import UserActiveForm
 from ..models import CheckIn, FollowUp, Patient, User
 from ..scope import readable_patients
 
@@ -37,11 +39,17 @@ def caseload() -> ResponseReturnValue:
             chosen_worker = ""
     patients = list(db.session.scalars(query.order_by(Patient.family_name, Patient.given_name)))
     ids = [p.id for p in patients]
+    waiting: list[looks.ToLookAt] = []
+    if status == "active":
+        waiting = [w for w in looks.to_look_at(current_user) if w.check_in.patient_id in ids]
     page = render_template(
         "caseload.html",
         patients=patients,
         next_follow_ups=_next_follow_ups(ids),
         latest_check_ins=_latest_check_ins(ids),
+        to_look_at=waiting,
+        flagged=looks.patients_to_look_at(waiting),
+        seen_form=UserActiveForm(),
         workers=workers,
         chosen_worker=chosen_worker,
         status=status,

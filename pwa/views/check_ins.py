@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from .. import casework
+from .. import casework, looks
 from ..access import patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.check_in import CheckInForm
-from ..measures import MEASURES
+from ..forms.user import UserActiveForm
+from ..measures import MEASURES, HelpThresholds, help_reasons
 from ..models import NEEDS, CheckIn, Patient, utcnow
 from ..scope import Refused, check_write
 
@@ -90,5 +100,29 @@ def show_check_in(patient_id: uuid.UUID, check_in_id: uuid.UUID) -> ResponseRetu
     if check_in is None or check_in.patient_id != patient.id:
         abort(404)
     return render_template(
-        "check_ins/show.html", patient=patient, check_in=check_in, measures=MEASURES
+        "check_ins/show.html",
+        patient=patient,
+        check_in=check_in,
+        measures=MEASURES,
+        reasons=help_reasons(check_in.scores, HelpThresholds.from_config(current_app.config)),
+        look=looks.seen(check_in),
     )
+
+
+@bp.post("/patients/<uuid:patient_id>/check-ins/<uuid:check_in_id>/seen")
+@role_required("admin", "link_worker")
+def mark_seen(patient_id: uuid.UUID, check_in_id: uuid.UUID) -> ResponseReturnValue:
+    """Mark a patient's own check-in seen: it leaves "Check-ins to look at". Audited."""
+    patient = patient_or_404(patient_id, action="checkin.view")
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None or check_in.patient_id != patient.id or check_in.source != "self":
+        abort(404)
+    if not UserActiveForm().validate_on_submit():  # the CSRF token is the whole form
+        abort(400)
+    looks.mark_seen(current_user, check_in)
+    db.session.commit()
+    flash(f"{patient.full_name}'s check-in is marked as seen", "success")
+    back = url_for("caseload.caseload") + "#to-look-at"
+    if request.form.get("back") == "check-in":
+        back = url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=check_in.id)
+    return redirect(back)
