@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from .charts import format_value
 from .models import NEEDS
 
 
@@ -52,4 +53,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(signed, "signed")
+    app.add_template_filter(format_value, "score")
     app.add_template_filter(need_name, "need_name")
