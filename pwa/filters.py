@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from .charts import format_value
 from .measures import HELP_REASONS
 from .models import NEEDS
 
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(signed, "signed")
+    app.add_template_filter(format_value, "score")
     app.add_template_filter(need_name, "need_name")
     app.add_template_filter(lambda reason: HELP_REASONS.get(reason, reason), "help_reason")
     # The practice's words for its patients (pwa/practice.py), read where a page shows them.

@@ -152,6 +152,17 @@ SWEMWBS_METRIC: dict[int, float] = dict(
 
 UCLA3_LONELY_FROM = 6
 
+# The ONS's thresholds for reporting personal wellbeing (ONS, "Personal well-being user guidance"):
+# each band's name with its lowest and highest answer, lowest band first. Anxiety runs the other
+# way, so its bands are cut at other places. The server and the phone both band from this table.
+_POSITIVE_BANDS = (("low", 0, 4), ("medium", 5, 6), ("high", 7, 8), ("very_high", 9, 10))
+ONS4_BANDS: dict[str, tuple[tuple[str, int, int], ...]] = {
+    "life_satisfaction": _POSITIVE_BANDS,
+    "worthwhile": _POSITIVE_BANDS,
+    "happiness": _POSITIVE_BANDS,
+    "anxiety": (("very_low", 0, 1), ("low", 2, 3), ("medium", 4, 5), ("high", 6, 10)),
+}
+
 
 def _validated(measure: Measure, answers: Mapping[str, Any]) -> dict[str, int]:
     """Return the answers as ints, or raise MeasureError naming the first bad item."""
@@ -178,18 +189,11 @@ def _validated(measure: Measure, answers: Mapping[str, Any]) -> dict[str, int]:
 
 
 def ons4_band(item: str, value: int) -> str:
-    """Return the ONS threshold band for one ONS4 answer."""
-    if item == "anxiety":
-        if value <= 1:
-            return "very_low"
-        if value <= 3:
-            return "low"
-        return "medium" if value <= 5 else "high"
-    if value <= 4:
-        return "low"
-    if value <= 6:
-        return "medium"
-    return "high" if value <= 8 else "very_high"
+    """Return the ONS threshold band for one ONS4 answer, from ONS4_BANDS."""
+    for band, lowest, highest in ONS4_BANDS[item]:
+        if lowest <= value <= highest:
+            return band
+    raise MeasureError(f"ons4 answer for {item} must be from {ONS4.low} to {ONS4.high}", item=item)
 
 
 def score_ons4(answers: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -314,6 +318,39 @@ def help_reasons(
     if isinstance(total, int) and total >= thresholds.ucla3_lonely_from:
         found.append("ucla3")
     return tuple(found)
+
+
+def measures_data() -> dict[str, Any]:
+    """Return the measures and their scoring rules as plain JSON data, for the phone to score with.
+
+    Everything the phone needs to score a check-in as `score_all` does, and nothing about any
+    patient: the app shell carries it, so the offline pages score what was saved offline.
+    """
+    return {
+        "measures": {
+            measure.key: {
+                "key": measure.key,
+                "title": measure.title,
+                "intro": measure.intro,
+                "items": [{"key": item.key, "question": item.question} for item in measure.items],
+                "low": measure.low,
+                "high": measure.high,
+                "answer_labels": [
+                    {"value": value, "label": label}
+                    for value, label in sorted(measure.answer_labels.items())
+                ],
+            }
+            for measure in MEASURES.values()
+        },
+        "ons4_bands": {
+            item: [{"band": band, "from": lowest, "to": highest} for band, lowest, highest in bands]
+            for item, bands in ONS4_BANDS.items()
+        },
+        "swemwbs_metric": [
+            {"raw": raw, "metric": metric} for raw, metric in SWEMWBS_METRIC.items()
+        ],
+        "ucla3_lonely_from": UCLA3_LONELY_FROM,
+    }
 
 
 def needs_a_look(

@@ -1,12 +1,16 @@
-"""Summarise how a patient's scores have moved since their first check-in."""
+"""Summarise how a patient's scores have moved: first against latest, and charts over time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from .measures import ONS4
+from markupsafe import Markup
+
+from .charts import When, format_value, line_chart, seconds_since_epoch
+from .measures import ONS4, SWEMWBS, UCLA3, Measure
 
 
 class Scored(Protocol):
@@ -37,18 +41,88 @@ class Outcome:
         return "better" if improved else "worse"
 
 
-# (key, label, measure, how to read the value from that measure's scores, higher is better)
-TRACKED: tuple[tuple[str, str, str, str, bool], ...] = (
+@dataclass(frozen=True)
+class Tracked:
+    """One score followed over time, named for staff and, in plain words, for the patient."""
+
+    key: str
+    label: str
+    patient_label: str
+    measure: str
+    field: str
+    low: int
+    high: int
+    higher_is_better: bool
+
+    @property
+    def scale(self) -> str:
+        """Say the scale and which way is better, as a patient reads it."""
+        better = "higher" if self.higher_is_better else "lower"
+        return f"{self.low} to {self.high}, {better} is better"
+
+    def for_phone(self) -> dict[str, Any]:
+        """Return what the offline pages need to draw this score's chart."""
+        return {
+            "key": self.key,
+            "label": self.patient_label,
+            "scale": self.scale,
+            "measure": self.measure,
+            "field": self.field,
+            "low": self.low,
+            "high": self.high,
+            "higher_is_better": self.higher_is_better,
+        }
+
+
+def _total_range(measure: Measure) -> tuple[int, int]:
+    """Return the lowest and highest total of a measure's answers (SWEMWBS's metric too)."""
+    return len(measure.items) * measure.low, len(measure.items) * measure.high
+
+
+# Every tracked score, in the order pages show them. The patient's words are here and nowhere
+# else: the server's pages use them, and the phone gets them with its app shell.
+TRACKED: tuple[Tracked, ...] = (
     *(
-        (f"ons4.{item.key}", label, "ons4", item.key, item.key != "anxiety")
-        for item, label in zip(
+        Tracked(
+            f"ons4.{item.key}",
+            staff,
+            plain,
+            "ons4",
+            item.key,
+            ONS4.low,
+            ONS4.high,
+            higher_is_better=item.key != "anxiety",
+        )
+        for item, staff, plain in zip(
             ONS4.items,
             ("Life satisfaction (0-10)", "Worthwhile (0-10)", "Happiness (0-10)", "Anxiety (0-10)"),
+            (
+                "How satisfied you feel with life",
+                "How worthwhile the things you do feel",
+                "How happy you felt",
+                "How anxious you felt",
+            ),
             strict=True,
         )
     ),
-    ("swemwbs.metric", "SWEMWBS wellbeing (7-35)", "swemwbs", "metric", True),
-    ("ucla3.total", "UCLA-3 loneliness (3-9)", "ucla3", "total", False),
+    Tracked(
+        "swemwbs.metric",
+        "SWEMWBS wellbeing (7-35)",
+        "Your wellbeing",
+        "swemwbs",
+        "metric",
+        *_total_range(SWEMWBS),
+        higher_is_better=True,
+    ),
+    Tracked(
+        "ucla3.total",
+        "UCLA-3 loneliness (3-9)",
+        "How lonely you feel",
+        "ucla3",
+        "total",
+        *_total_range(UCLA3),
+        higher_is_better=False,
+    ),
 )
 
 
@@ -58,15 +132,88 @@ def score_value(scores: dict[str, dict[str, Any]], measure: str, field: str) -> 
     if result is None:
         return None
     value = result[field]
-    return value["value"] if isinstance(value, dict) else value
+    number: float = value["value"] if isinstance(value, dict) else value
+    return number
+
+
+def tracked_values(scores: dict[str, dict[str, Any]]) -> list[tuple[Tracked, float]]:
+    """Return each tracked score one check-in holds, in the order pages show them."""
+    found = ((t, score_value(scores, t.measure, t.field)) for t in TRACKED)
+    return [(t, value) for t, value in found if value is not None]
 
 
 def outcomes(check_ins: Iterable[Scored]) -> list[Outcome]:
     """Return first-versus-latest for each tracked score, oldest check-in first in the input."""
     ordered = list(check_ins)
     found: list[Outcome] = []
-    for key, label, measure, field, higher_is_better in TRACKED:
-        values = [v for c in ordered if (v := score_value(c.scores, measure, field)) is not None]
+    for t in TRACKED:
+        values = [
+            v for c in ordered if (v := score_value(c.scores, t.measure, t.field)) is not None
+        ]
         if values:
-            found.append(Outcome(key, label, values[0], values[-1], higher_is_better, len(values)))
+            first, latest = values[0], values[-1]
+            found.append(Outcome(t.key, t.label, first, latest, t.higher_is_better, len(values)))
     return found
+
+
+class Dated(Scored, Protocol):
+    id: Any
+    captured_at: datetime
+
+
+@dataclass(frozen=True)
+class ProgressChart:
+    """One tracked score over time, as the patient's My progress page shows it."""
+
+    tracked: Tracked
+    points: list[tuple[datetime, float]]
+    trend: str
+    better: bool
+    svg: Markup
+
+
+def trend_words(values: list[float], higher_is_better: bool) -> tuple[str, bool]:
+    """Say the latest value against the one before, calmly, and whether that is the better way.
+
+    The phone says the same (static/js/progress-chart.mjs `trendWords`).
+    """
+    latest = format_value(values[-1])
+    if len(values) == 1:
+        return f"{latest} at your first check-in.", False
+    previous = values[-2]
+    if values[-1] == previous:
+        return f"{latest}, the same as last time.", False
+    higher = values[-1] > previous
+    words = "higher" if higher else "lower"
+    return f"{latest}, {words} than last time ({format_value(previous)}).", (
+        higher == higher_is_better
+    )
+
+
+def progress_charts(
+    check_ins: Iterable[Dated], date_label: Callable[[When], str]
+) -> list[ProgressChart]:
+    """Return a chart for each tracked score the check-ins hold, oldest point first.
+
+    Check-ins at the same second are ordered by id, as the phone orders them, so both draw the
+    same line.
+    """
+    ordered = sorted(check_ins, key=lambda c: (seconds_since_epoch(c.captured_at), str(c.id)))
+    charts = []
+    for t in TRACKED:
+        points = [
+            (c.captured_at, v)
+            for c in ordered
+            if (v := score_value(c.scores, t.measure, t.field)) is not None
+        ]
+        if not points:
+            continue
+        values = [value for _, value in points]
+        trend, better = trend_words(values, t.higher_is_better)
+        first, last = date_label(points[0][0]), date_label(points[-1][0])
+        span = f"on {first}" if len(points) == 1 else f"from {first} to {last}"
+        count = "1 check-in" if len(points) == 1 else f"{len(points)} check-ins"
+        summary = f"{t.patient_label} ({t.scale}), {count} {span}: {trend}"
+        svg = line_chart(points, low=t.low, high=t.high, summary=summary, date_label=date_label)
+        charts.append(ProgressChart(t, points, trend, better, svg))
+    return charts

@@ -8,7 +8,9 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
+from pwa.measures import measures_data
 from pwa.models import User
+from pwa.progress import TRACKED
 
 from .conftest import sign_in
 
@@ -37,6 +39,8 @@ def test_it_precaches_only_pages_without_patient_data(client: FlaskClient) -> No
     script = client.get("/service-worker.js").get_data(as_text=True)
     files = json.loads(re.search(r"const SHELL_FILES = (\[.*?\]);", script).group(1))
     assert "/offline" in files and "/static/app.mjs" in files
+    # What scores and charts a check-in offline is there before the first loss of signal.
+    assert {"/static/js/measures.mjs", "/static/js/progress-chart.mjs"} <= set(files)
     assert not [f for f in files if f.startswith(("/patients", "/caseload", "/api", "/admin"))]
     for path in files:  # every one of them exists, or the worker would fail to install
         assert client.get(path).status_code == 200, path
@@ -60,3 +64,23 @@ def test_the_offline_page_carries_no_personal_detail(client: FlaskClient, worker
     # Shared by every offline form: an id baked in here would be every check-in's id.
     assert 'name="record_id"' not in page
     assert page.count('id="form-checkin"') == 1 and 'name="ucla3__isolated"' in page
+
+
+def test_the_offline_pages_get_the_scoring_rules_and_the_patients_words_with_the_shell(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/offline").get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="app-vocabulary">(.*?)</script>', page)
+    vocabulary = json.loads(found.group(1))
+    assert vocabulary["measure_rules"] == json.loads(json.dumps(measures_data()))
+    assert [t["label"] for t in vocabulary["tracked"]] == [t.patient_label for t in TRACKED]
+    assert vocabulary["tracked"][-1] == {
+        "key": "ucla3.total",
+        "label": "How lonely you feel",
+        "scale": "3 to 9, lower is better",
+        "measure": "ucla3",
+        "field": "total",
+        "low": 3,
+        "high": 9,
+        "higher_is_better": False,
+    }

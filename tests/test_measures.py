@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from pwa.measures import (
     MEASURES,
+    ONS4_BANDS,
     HelpThresholds,
     MeasureError,
     help_reasons,
+    measures_data,
     needs_a_look,
+    ons4_band,
     score,
     score_all,
 )
@@ -258,3 +262,33 @@ def test_a_practice_sets_its_own_thresholds_by_name() -> None:
     assert HelpThresholds.from_config({"SWEMWBS_ALERT_BELOW": 20.5}).swemwbs_below == 20.5
     with pytest.raises(ValueError, match="anxiety_high"):
         HelpThresholds.from_config({"HELP_THRESHOLDS": {"anxiety_high": 7}})
+
+
+def test_the_served_rules_are_plain_json_and_score_as_the_server_does() -> None:
+    served = json.loads(json.dumps(measures_data()))
+    assert list(served["measures"]) == ["ons4", "swemwbs", "ucla3"]
+    swemwbs = served["measures"]["swemwbs"]
+    assert [item["key"] for item in swemwbs["items"]] == list(SWEMWBS_ITEMS)
+    assert (swemwbs["low"], swemwbs["high"]) == (1, 5)
+    assert swemwbs["answer_labels"][0] == {"value": 1, "label": "None of the time"}
+    assert {row["raw"]: row["metric"] for row in served["swemwbs_metric"]} == PUBLISHED_SWEMWBS
+    assert served["ucla3_lonely_from"] == 6
+    for item in ONS4_ITEMS:
+        for value in range(11):
+            band = next(
+                b["band"] for b in served["ons4_bands"][item] if b["from"] <= value <= b["to"]
+            )
+            assert band == ons4_band(item, value)
+
+
+@pytest.mark.parametrize("item", ONS4_ITEMS)
+def test_every_ons4_answer_falls_in_exactly_one_band(item: str) -> None:
+    covered = [v for _, low, high in ONS4_BANDS[item] for v in range(low, high + 1)]
+    assert covered == list(MEASURES["ons4"].answers)
+
+
+def test_the_bands_come_from_the_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    moved = {**ONS4_BANDS, "happiness": (("low", 0, 5), ("high", 6, 10))}
+    monkeypatch.setattr("pwa.measures.ONS4_BANDS", moved)
+    assert ons4_band("happiness", 5) == "low"
+    assert measures_data()["ons4_bands"]["happiness"][1] == {"band": "high", "from": 6, "to": 10}

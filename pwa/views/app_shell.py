@@ -25,9 +25,10 @@ from ..forms.check_in import CheckInForm
 from ..forms.follow_up import FollowUpForm
 from ..forms.patient import PatientForm
 from ..forms.referral import ReferralForm
-from ..measures import MEASURES, HelpThresholds
+from ..measures import MEASURES, HelpThresholds, measures_data
 from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
 from ..practice import practice_text
+from ..progress import TRACKED
 from ..sessions import current_web_session, leave_session_cookie
 from .help import PUBLIC_PAGES
 
@@ -122,13 +123,21 @@ def _empty_forms() -> dict[str, Any]:
 
 
 def _vocabulary() -> dict[str, Any]:
-    """Return the names the offline pages show for the codes records hold."""
+    """Return the names the offline pages show for the codes records hold, and the rules they
+    score and chart check-ins by (static/js/measures.mjs, progress-chart.mjs).
+
+    In the shell rather than a route of its own: the shell is already precached for every
+    person on every phone and holds no patient data, so the rules come and go with the app
+    version that scores by them, and can never be missing offline.
+    """
     return {
         "needs": NEEDS,
         "follow_up_kinds": FOLLOW_UP_KINDS,
         "referral_statuses": REFERRAL_STATUSES,
         "asset_categories": ASSET_CATEGORIES,
         "measures": {key: measure.title for key, measure in MEASURES.items()},
+        "measure_rules": measures_data(),
+        "tracked": [tracked.for_phone() for tracked in TRACKED],
     }
 
 

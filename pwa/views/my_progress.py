@@ -17,8 +17,9 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..extensions import db
+from ..filters import format_date
 from ..measures import MEASURES, HelpThresholds, help_reasons
-from ..progress import outcomes
+from ..progress import progress_charts, tracked_values
 from ..scope import Refused, readable_patients
 from .check_ins import blank_check_in_form, save_check_in
 
@@ -35,7 +36,8 @@ def my_progress() -> ResponseReturnValue:
         "my_progress.html",
         patient=patient,
         check_ins=list(reversed(check_ins)),
-        outcomes=outcomes(check_ins),
+        charts=progress_charts(check_ins, format_date),
+        latest=tracked_values(check_ins[-1].scores) if check_ins else [],
     )
 
 

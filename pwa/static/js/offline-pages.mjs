@@ -4,6 +4,8 @@
  */
 import { formatDate, h, localIso, statusTag, summaryList, titled } from "./dom.mjs";
 import { getRecord, recordsForPatient, recordsOfType, saveRecord } from "./local-store.mjs";
+import { scoresOf } from "./measures.mjs";
+import { formatValue, progressCharts, scoreValue } from "./progress-chart.mjs";
 import { syncAfterSave } from "./sync-scheduler.mjs";
 
 const byName = (a, b) => (a.data.family_name + a.data.given_name)
@@ -40,7 +42,8 @@ export async function caseloadPage({ user }) {
 }
 
 function checkInSummary(checkIn, vocabulary) {
-  const scores = checkIn.data.scores;
+  // The server's scores once it has them; until then the phone's, by the same served rules.
+  const scores = scoresOf(checkIn, vocabulary.measure_rules);
   if (!scores) {
     return `${Object.keys(checkIn.data.measures || {}).map((m) => vocabulary.measures[m]).join(", ")}` +
       " (scores once it is sent)";
@@ -177,19 +180,33 @@ export async function ownRecord() {
   return (await recordsOfType("patient"))[0];
 }
 
-/** A patient's own check-ins, from their phone. */
+/** A patient's own check-ins, from their phone, in the words and charts of the server's page. */
 export async function myProgressPage({ vocabulary }) {
   const own = await ownRecord();
   if (!own) return [titled("My progress"), h("p", {}, "Your record is not on this phone yet.")];
   const checkIns = (await recordsForPatient(own.id)).filter((r) => r.type === "checkin")
     .sort((a, b) => b.data.captured_at.localeCompare(a.data.captured_at));
+  const scored = checkIns.map((c) => ({ id: c.id, captured_at: c.data.captured_at,
+                                        scores: scoresOf(c, vocabulary.measure_rules) }))
+    .filter((c) => c.scores);
+  const latest = checkIns[0] && scored.find((c) => c.id === checkIns[0].id);
   return [
     titled("My progress"),
     h("p", {}, "You are offline. This is what this phone holds from your last sync."),
     own.data.status === "active" ? h("p", {}, button("/my-progress/check-in", "Do a check-in")) : null,
-    checkIns.length ? h("ul", { class: "nhsuk-list" }, checkIns.map((c) =>
-      h("li", {}, formatDate(c.data.captured_at, { time: true }), ": ",
-        checkInSummary(c, vocabulary), " ", statusTag(c.status))))
-      : h("p", {}, "No check-ins yet."),
-  ];
+    checkIns.length ? [
+      h("h2", {}, `Your latest check-in, ${formatDate(checkIns[0].data.captured_at)}`),
+      statusTag(checkIns[0].status),
+      latest ? summaryList(vocabulary.tracked
+        .map((t) => [t, scoreValue(latest.scores, t.measure, t.field)])
+        .filter(([, value]) => value !== null)
+        .map(([t, value]) => [t.label, `${formatValue(value)} out of ${t.high}`])) : null,
+      scored.length ? h("h2", {}, "How you are doing over time") : null,
+      progressCharts(scored, vocabulary.tracked),
+      h("h2", {}, "Your check-ins"),
+      h("ul", { class: "nhsuk-list" }, checkIns.map((c) =>
+        h("li", {}, formatDate(c.data.captured_at, { time: true }),
+          c.data.source === "self" ? " (done by you)" : "", " ", statusTag(c.status)))),
+    ] : h("p", {}, "No check-ins yet."),
+  ].flat(2).filter(Boolean); // the page's parts, in order, without the ones that do not apply
 }
