@@ -4,7 +4,8 @@ import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
 import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
 import { isUnlocked, lock } from "./js/keyring.mjs";
-import { startOfflineApp } from "./js/offline-app.mjs";
+import { helpPanel } from "./js/help.mjs";
+import { startOfflineApp, takeNeedsHelp } from "./js/offline-app.mjs";
 import { openPhone } from "./js/phone-lock.mjs";
 import { restoreSubscription, startPushSettings } from "./js/push-settings.mjs";
 import { signOutDevice } from "./js/sync-client.mjs";
@@ -82,6 +83,10 @@ async function start() {
     sessionStorage.removeItem("app-flash");
     notice(flash);
   }
+  // A check-in saved offline that crossed a help threshold, sent before this page loaded: the
+  // server's page shows the panel the offline one would have (offline-app.mjs flags it).
+  const panel = !view && takeNeedsHelp() ? helpPanel() : null;
+  if (panel) document.querySelector("main")?.prepend(panel);
   const userId = metaContent("app-user-id");
   const keepsRecords = Boolean(userId) && ENROLLED_ROLES.includes(metaContent("app-user-role"));
   // Sealed records open only once the phone is unlocked (phone-lock.mjs).

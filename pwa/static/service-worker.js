@@ -4,6 +4,7 @@
  * version (so every deploy installs a new worker and cache) and the files to precache.
  * Patient data never goes into Cache Storage: pages are fetched from the network, and when that
  * fails the data-free shell is served in their place; its scripts draw the page from IndexedDB.
+ * The few pages that hold no patient data at all ("Get help now") are kept whole.
  * A new worker replaces an old one at once: the outbox lives in IndexedDB, which it never
  * touches, so an update can never lose what a person saved.
  */
@@ -197,7 +198,10 @@ async function networkFirstPage(request) {
     return await Promise.race([fetch(request), slow]);
   } catch {
     const cache = await caches.open(CACHE);
-    return (await cache.match(OFFLINE_PAGE)) || Response.error();
+    // A page kept whole (no patient data: "Get help now", say) opens as itself; any other
+    // page, as the shell that draws it from the phone's store.
+    const kept = request.method === "GET" && (await cache.match(new URL(request.url).pathname));
+    return kept || (await cache.match(OFFLINE_PAGE)) || Response.error();
   } finally {
     clearTimeout(timer);
   }

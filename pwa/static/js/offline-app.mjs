@@ -11,6 +11,8 @@ import { emptyForm, fillForm, readForm, serverErrors, showErrors } from "./offli
 import { assetPage, caseloadOf, caseloadPage, directoryPage, myProgressPage, ownRecord, recordPage }
   from "./offline-pages.mjs";
 import { announce, requestSync, syncAfterSave } from "./sync-scheduler.mjs";
+import { helpPanel, helpReasons, servedThresholds } from "./help.mjs";
+import { scoreAll, servedRules } from "./measures.mjs";
 
 const ID = "([0-9a-f-]{36})";
 const ROUTES = [
@@ -52,6 +54,8 @@ export async function startOfflineApp(view) {
     for (const link of document.querySelectorAll("header nav a")) {
       if (STAFF_ONLY_LINKS.includes(link.getAttribute("href"))) link.closest("li").hidden = true;
     }
+    // "Get help now", as on every patient page online.
+    for (const element of document.querySelectorAll("[data-app-patient-only]")) element.hidden = false;
   }
   const app = { user, vocabulary, view, routes, rerender: () => render(app) };
   await render(app);
@@ -63,16 +67,42 @@ async function render(app) {
     if (!match) continue;
     const flash = sessionStorage.getItem("app-flash");
     sessionStorage.removeItem("app-flash");
+    const needsHelp = takeNeedsHelp();
     const content = await page(app, match[1]);
     app.view.replaceChildren(
-      flash ? h("div", { class: "nhsuk-inset-text" }, h("p", {}, flash)) : "", ...content);
+      flash ? h("div", { class: "nhsuk-inset-text" }, h("p", {}, flash)) : "",
+      (needsHelp && helpPanel()) || "", ...content);
     return;
   }
 }
 
+/** Whether the page should show "If you need help" (once), after a patient's own check-in. */
+export function takeNeedsHelp() {
+  const flagged = sessionStorage.getItem("app-needs-help") === "yes";
+  sessionStorage.removeItem("app-needs-help");
+  return flagged;
+}
+
+/** A patient's own check-in whose answers crossed a help threshold: the next page shows the
+ * panel, scored here by the server's rules (the server's page does the same online). */
+function flagIfNeedsHelp(app, type, data) {
+  if (app.user.role !== "patient" || type !== "checkin") return;
+  const thresholds = servedThresholds();
+  let scores = null;
+  try {
+    scores = scoreAll(data.measures, servedRules());
+  } catch {
+    return; // the form checked the answers; a set that cannot be scored crosses nothing
+  }
+  if (thresholds && helpReasons(scores, thresholds).length) {
+    sessionStorage.setItem("app-needs-help", "yes");
+  }
+}
+
 /** Save a record into the outbox, sync if there is signal, then go to `next`. */
-async function saveAndGo(type, id, data, next) {
+async function saveAndGo(app, type, id, data, next) {
   await saveRecord(type, id, data);
+  flagIfNeedsHelp(app, type, data);
   const result = await Promise.race([
     syncAfterSave(), new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
   const sent = result?.ok && result.pending === 0 && result.attention === 0;
@@ -102,7 +132,7 @@ async function formPage(app, type, { heading, patientId, assetId, draft, next })
       .find(([name]) => name === "record_id")?.[1];
     const id = /^[0-9a-f-]{36}$/.test(kept ?? "") ? kept : crypto.randomUUID();
     if (draft) await deleteDraft(location.pathname);
-    await saveAndGo(type, id, data,
+    await saveAndGo(app, type, id, data,
                     next ?? `/patients/${type === "patient" ? id : data.patient_id}`);
   });
   return [

@@ -1,0 +1,127 @@
+"""The patients' app in Chromium: the invitation journey to help when it matters.
+
+A link worker invites a patient; the patient opens the link on their own phone (a fresh
+browser), chooses a password and lands on their progress; with no signal they do a check-in
+that crosses a help threshold and see "If you need help"; once it is sent, their link worker
+finds it in "Check-ins to look at". And the phone's help rules agree with the server's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pwa.extensions import db
+from pwa.measures import HelpThresholds, help_reasons, score
+from pwa.models import CheckIn, Patient, User
+
+from .conftest import answer_pin_prompts
+from .test_browser import (
+    accessibility_violations,
+    no_sideways_scroll,
+    pytestmark,  # noqa: F401 - the same browser requirement
+)
+from .test_browser_offline import OUTBOX_SIZE, eventually, sign_in_and_sync
+from .test_measures import ONS4_ITEMS, swemwbs_answers_totalling
+
+NEW_PASSWORD = "copper kettle meadow"
+
+HELP_RULES = """async ([cases, thresholds]) => {
+  const help = await import('/static/js/help.mjs');
+  const served = help.servedThresholds();
+  return cases.map((scores) => help.helpReasons(scores, thresholds ?? served));
+}"""
+
+
+def every_edge() -> list[dict[str, Any]]:
+    """Scored check-ins at every ONS4 value, every SWEMWBS total, every UCLA-3 total."""
+    cases = [{"ons4": score("ons4", dict.fromkeys(ONS4_ITEMS, 5) | {item: value})}
+             for item in ONS4_ITEMS for value in range(11)]  # fmt: skip
+    cases += [{"swemwbs": score("swemwbs", swemwbs_answers_totalling(raw))}
+              for raw in range(7, 36)]  # fmt: skip
+    cases += [{"ucla3": {"total": total, "lonely": total >= 6}} for total in range(3, 10)]
+    return cases
+
+
+def test_the_phone_and_the_server_agree_on_every_help_threshold_edge(
+    live_server: str, page: Any
+) -> None:
+    page.goto(f"{live_server}/offline")
+    cases = every_edge()
+    phone = page.evaluate(HELP_RULES, [cases, None])
+    assert phone == [list(help_reasons(c)) for c in cases]
+    assert sum(map(bool, phone)) > 20  # the edges were really crossed, both ways
+    mine = HelpThresholds(ons4_low_items=("worthwhile",), ons4_low_at_most=2,
+                          anxiety_high_from=9, swemwbs_below=21.0, ucla3_lonely_from=8)  # fmt: skip
+    phone = page.evaluate(HELP_RULES, [cases, mine.as_data()])
+    assert phone == [list(help_reasons(c, mine)) for c in cases]
+
+
+def test_invited_on_the_record_a_patient_sets_up_and_gets_help_offline_and_is_seen(
+    live_server: str, page: Any, browser: Any, browser_context_args: dict[str, Any]
+) -> None:
+    amara = db.session.scalar(db.select(User).where(User.username == "amara"))
+    invitee = db.session.scalars(
+        db.select(Patient).where(Patient.link_worker_id == amara.id, Patient.user_id.is_(None))
+    ).first()
+    assert invitee is not None
+    patient_id, name = invitee.id, invitee.full_name
+    db.session.commit()  # capture plain values, then end the read (SQLite's lock)
+
+    sign_in_and_sync(page, live_server)
+    page.goto(f"{live_server}/patients/{patient_id}")
+    page.get_by_role("button", name="Invite to the app").click()
+    page.get_by_role("heading", name="Invitation to the app").wait_for()
+    assert accessibility_violations(page) == [] and no_sideways_scroll(page)
+    link = page.get_by_test_id("invitation-link").inner_text()
+    assert "/set-password/" in link
+
+    phone = browser.new_context(**browser_context_args)
+    patient_page = phone.new_page()
+    answer_pin_prompts(patient_page)
+    patient_page.goto(link)
+    patient_page.get_by_role("heading", name="Set up your account").wait_for()
+    assert accessibility_violations(patient_page) == [] and no_sideways_scroll(patient_page)
+    patient_page.get_by_label("Choose a password").fill(NEW_PASSWORD)
+    patient_page.get_by_label("Type the password again").fill(NEW_PASSWORD)
+    patient_page.get_by_role("button", name="Save and sign in").click()
+    patient_page.get_by_role("heading", name="My progress").wait_for()
+    patient_page.get_by_text("Everything saved on this phone has been sent").wait_for()
+
+    phone.set_offline(True)
+    patient_page.reload()
+    patient_page.get_by_text("You are offline").wait_for()
+    patient_page.get_by_role("link", name="Do a check-in").click()
+    patient_page.get_by_role("heading", name="How are you doing?").wait_for()
+    for question, answer in (("Overall, how satisfied are you with your life nowadays?", "1"),
+                             ("Overall, to what extent do you feel", "3"),
+                             ("Overall, how happy did you feel yesterday?", "2"),
+                             ("On a similar scale, overall, how anxious", "4")):  # fmt: skip
+        patient_page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+    patient_page.get_by_role("button", name="Save check-in").click()
+    patient_page.get_by_text("Check-in saved on this phone").wait_for()
+    panel = patient_page.get_by_test_id("help-panel")
+    panel.wait_for()
+    assert "116 123" in panel.inner_text() and "NHS 111" in panel.inner_text()
+    assert accessibility_violations(patient_page) == []
+    patient_page.get_by_role("link", name="Get help now").click()
+    patient_page.get_by_role("heading", name="Get help now").wait_for()  # offline, from the cache
+
+    phone.set_offline(False)
+    patient_page.goto(f"{live_server}/my-progress")
+    eventually(patient_page, OUTBOX_SIZE, 0)
+    stored = db.session.scalar(
+        db.select(CheckIn).where(CheckIn.patient_id == patient_id, CheckIn.source == "self")
+    )
+    assert stored is not None and stored.source == "self"
+    assert help_reasons(stored.scores) == ("life_satisfaction", "happiness")
+    db.session.commit()
+    phone.close()
+
+    page.goto(f"{live_server}/caseload")
+    waiting = page.locator("#to-look-at")
+    waiting.wait_for()
+    assert name in waiting.inner_text() and "low life satisfaction" in waiting.inner_text()
+    assert accessibility_violations(page) == []
+    waiting.get_by_role("button", name="Mark as seen").click()
+    page.get_by_text("marked as seen").wait_for()
+    assert page.locator("#to-look-at").count() == 0
