@@ -95,6 +95,22 @@ def _wait_message(spent: Spent) -> str:
     )
 
 
+def confirm_password(user: User, password: str) -> SignInRefused | None:
+    """Check that the signed-in `user` knows their password (before they change it): None if
+    they do, else why not.
+
+    It is a sign-in try in all but name, so it goes through `sign_in_with_password`: throttled
+    with the same counters, and a wrong one audited as a failed sign-in. A stolen session can
+    then guess the password no faster than the sign-in page allows. Commits.
+    """
+    outcome = sign_in_with_password(user.username, password)
+    if isinstance(outcome, SignInRefused):
+        return outcome
+    if outcome.id != user.id:  # cannot happen while usernames are unique; never trust it
+        return SignInRefused("invalid_credentials", WRONG)
+    return None
+
+
 def change_password(user: User, password: str, *, keep: WebSession | None = None) -> None:
     """Give a person a new password; every session and phone of theirs signs in again, and
     the wrong tries counted against their username are forgotten.

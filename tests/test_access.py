@@ -44,6 +44,8 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/my-progress", (302, 200, 403, 403)),
     ("/my-progress/check-in", (302, 200, 403, 403)),
     ("/settings", (302, 200, 200, 403)),
+    ("/account", (302, 200, 200, 200)),
+    ("/account/password", (302, 200, 200, 200)),
     ("/patients/00000000-0000-4000-8000-000000000000", (302, 403, 404, 404)),
     ("/patients/not-a-uuid", (404, 404, 404, 404)),
 ]
