@@ -113,7 +113,8 @@ def confirm_password(user: User, password: str) -> SignInRefused | None:
 
 def change_password(user: User, password: str, *, keep: WebSession | None = None) -> None:
     """Give a person a new password; every session and phone of theirs signs in again, and
-    the wrong tries counted against their username are forgotten.
+    the wrong tries counted against their username are forgotten. A temporary password
+    (`must_change_password`) is replaced by it.
 
     `keep`: the person's own session making the change carries on, with its phones.
     """
@@ -121,6 +122,9 @@ def change_password(user: User, password: str, *, keep: WebSession | None = None
     forget_username(user.username)
     end_sessions_of(user, "password_changed", keep=keep)
     audit("user.password_change", record_type="user", record_id=str(user.id))
+    if user.must_change_password:
+        user.must_change_password = False
+        audit("user.temporary_password_replaced", record_type="user", record_id=str(user.id))
 
 
 class RoleChangeRefused(ValueError):

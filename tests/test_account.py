@@ -1,4 +1,4 @@
-"""Your own account: changing your password."""
+"""Your own account: changing your password, and choosing your own in place of a temporary one."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from pwa.extensions import db
-from pwa.models import AuditEvent, User
+from pwa.models import AuditEvent, Device, User
 from pwa.passwords import check_password
 
 from .conftest import PASSWORD, CheckedClient, make_user, sign_in
 
 NEW_PASSWORD = "teapot river lantern"
+TEMPORARY = "a long temporary one"
 
 
 @pytest.fixture
@@ -172,3 +173,101 @@ def test_the_error_summary_lists_the_current_password_first(
     text = client.post("/account/password", data={}).get_data(as_text=True)
     summary = text[text.index("There is a problem") :]
     assert summary.index("#current") < summary.index("#password") < summary.index("#confirm")
+
+
+# --- a temporary password ---------------------------------------------------------------
+
+
+@pytest.fixture
+def newcomer(admin: User, client: FlaskClient) -> User:
+    """A link worker an admin has just added, with a temporary password."""
+    sign_in(client, admin)
+    client.post(
+        "/admin/users/new",
+        data={
+            "display_name": "Chidi Obi",
+            "username": "chidi",
+            "role": "link_worker",
+            "password": TEMPORARY,
+        },
+    )
+    client.post("/sign-out")
+    user = db.session.scalar(select(User).where(User.username == "chidi"))
+    assert user is not None and user.must_change_password
+    return user
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/caseload", "/assets", "/settings", "/account", "/account/password"]
+)
+def test_a_temporary_password_leads_only_to_choosing_your_own(
+    client: FlaskClient, newcomer: User, path: str
+) -> None:
+    sign_in(client, newcomer, TEMPORARY)
+    response = client.get(path)
+    assert response.status_code == 302 and response.location == "/choose-password"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/healthz", 200),
+        ("/service-worker.js", 200),
+        ("/offline", 200),
+        ("/manifest.webmanifest", 200),
+        ("/static/app.css", 200),
+    ],
+)
+def test_what_holds_no_data_stays_open_with_a_temporary_password(
+    client: FlaskClient, newcomer: User, path: str, status: int
+) -> None:
+    sign_in(client, newcomer, TEMPORARY)
+    assert client.get(path).status_code == status
+
+
+def test_signing_out_works_with_a_temporary_password(client: FlaskClient, newcomer: User) -> None:
+    sign_in(client, newcomer, TEMPORARY)
+    assert client.post("/sign-out").location == "/sign-in"
+    assert client.get("/caseload").location.startswith("/sign-in")
+
+
+def test_a_phone_cannot_enrol_with_a_temporary_password(
+    app: Flask, client: FlaskClient, newcomer: User
+) -> None:
+    refused = enrol(app, "chidi", TEMPORARY)
+    assert refused.status_code == 403
+    assert refused.json["error"]["code"] == "password_change_required"
+    assert "temporary" in refused.json["error"]["message"]
+    sign_in(client, newcomer, TEMPORARY)  # nor from a page signed in with one
+    page = client.get("/choose-password").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert token
+    from_page = client.post(
+        "/api/v1/devices", json={"name": "Phone"}, headers={"X-CSRFToken": token.group(1)}
+    )
+    assert from_page.status_code == 403
+    assert from_page.json["error"]["code"] == "password_change_required"
+    assert db.session.scalar(select(func.count(Device.id))) == 0
+    assert audited("device.enrol_refused", newcomer) == 2
+
+
+def test_after_choosing_a_password_everything_opens(
+    app: Flask, client: FlaskClient, newcomer: User
+) -> None:
+    sign_in(client, newcomer, TEMPORARY)
+    form = client.get("/choose-password")
+    assert "Choose a new password" in form.get_data(as_text=True)
+    assert "app-lock-pending" not in form.get_data(as_text=True)  # no PIN asked for yet
+    weak = client.post(
+        "/choose-password", data={"password": "password1234", "confirm": "password1234"}
+    )
+    assert "Choose a password that is harder to guess" in weak.get_data(as_text=True)
+    done = client.post("/choose-password", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert done.status_code == 302 and done.location == "/"
+    assert client.get("/caseload").status_code == 200  # the same browser, still signed in
+    assert client.get("/choose-password").location == "/"  # nothing left to choose
+    db.session.expire_all()
+    assert not newcomer.must_change_password
+    assert audited("user.temporary_password_replaced", newcomer) == 1
+    assert sign_in(app.test_client(), newcomer, TEMPORARY).status_code == 200
+    assert enrol(app, "chidi", NEW_PASSWORD).status_code == 201

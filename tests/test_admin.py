@@ -27,6 +27,7 @@ def test_an_admin_creates_a_link_worker_who_can_sign_in(client: FlaskClient, adm
     assert "Chidi Obi can now sign in as chidi" in response.get_data(as_text=True)
     user = db.session.scalar(db.select(User).where(User.username == "chidi"))
     assert user.role == "link_worker" and user.active
+    assert user.must_change_password  # the admin chose it: the person chooses their own
     assert check_password(user.password_hash, "a long temporary one")
     client.post("/sign-out")
     assert sign_in(client, user, "a long temporary one").location == "/"
@@ -37,7 +38,9 @@ def test_an_admin_creates_a_link_worker_who_can_sign_in(client: FlaskClient, adm
     [
         ({"username": "Has Spaces"}, "Use lower-case letters, numbers, dots, dashes"),
         ({"username": "amara"}, "That username is taken"),
-        ({"password": "short"}, "Password must be at least 12 characters"),
+        ({"password": "short"}, "Your password must be at least 12 characters"),
+        ({"password": "password1234"}, "Choose a password that is harder to guess"),
+        ({"password": "chidi1234567"}, "It uses your name or username"),
         ({"role": "superuser"}, "Not a valid choice"),
         ({"display_name": ""}, "Enter their full name"),
     ],

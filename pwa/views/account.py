@@ -1,14 +1,15 @@
-"""Your own account: who you are signed in as, and changing your password."""
+"""Your own account: who you are signed in as, changing your password, and replacing a
+temporary password before anything else."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from ..accounts import SignInRefused, change_password, confirm_password
 from ..extensions import db
-from ..forms.password import ChangePasswordForm
+from ..forms.password import ChangePasswordForm, NewPasswordForm
 from ..models import User
 from ..sessions import current_web_session
 
@@ -63,3 +64,51 @@ def _wrong_current(refused: SignInRefused) -> str:
     if refused.code == "invalid_credentials":
         return "Your current password is not right"
     return refused.message  # too many tries: how long to wait
+
+
+@bp.route("/choose-password", methods=["GET", "POST"])
+@login_required  # type: ignore[untyped-decorator]
+def choose() -> ResponseReturnValue:
+    """Replace a temporary password (one an admin chose) with your own."""
+    user = _me()
+    if not user.must_change_password:
+        return redirect(url_for("sign_in.home"))
+    form = NewPasswordForm(personal=_personal(user))
+    if form.validate_on_submit():
+        change_password(user, form.password.data or "", keep=current_web_session())
+        db.session.commit()
+        flash("Your new password is saved", "success")
+        return redirect(url_for("sign_in.home"))
+    return render_template("account/choose_password.html", form=form)
+
+
+# What a person with a temporary password may still reach: choosing one, signing in or out,
+# locking the phone, one-time links (which choose a password too), and files without data.
+OPEN_BEFORE_CHOOSING = {
+    "account.choose",
+    "sign_in.sign_in",
+    "sign_in.sign_out",
+    "sign_in.lock",
+    "static",
+    "nhsuk_assets",
+    "access_links.redeem",
+    "access_links.join",
+}
+
+
+@bp.before_app_request
+def hold_pages_until_a_password_is_chosen() -> ResponseReturnValue | None:
+    """Send a person whose password is temporary to choose their own before any other page.
+
+    The API answers for itself (api.enrol refuses `password_change_required`); the shell and
+    the service worker hold no data; /healthz is for the machines.
+    """
+    if request.endpoint in OPEN_BEFORE_CHOOSING or request.blueprint in (
+        "api",
+        "app_shell",
+        "health",
+    ):
+        return None
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    return redirect(url_for("account.choose"))

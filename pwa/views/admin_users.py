@@ -30,7 +30,7 @@ def list_users() -> ResponseReturnValue:
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("admin")
 def add_user() -> ResponseReturnValue:
-    """Create a user with a temporary password."""
+    """Create a user with a temporary password, which they replace when they first sign in."""
     form = UserForm()
     if form.validate_on_submit():
         username = (form.username.data or "").strip().lower()
@@ -42,12 +42,17 @@ def add_user() -> ResponseReturnValue:
                 display_name=(form.display_name.data or "").strip(),
                 role=form.role.data,
                 password_hash=hash_password(form.password.data or ""),
+                must_change_password=True,
             )
             db.session.add(user)
             db.session.flush()
             audit("user.create", record_type="user", record_id=str(user.id))
             db.session.commit()
-            flash(f"{user.display_name} can now sign in as {user.username}", "success")
+            flash(
+                f"{user.display_name} can now sign in as {user.username}. They will choose "
+                "their own password when they do.",
+                "success",
+            )
             return redirect(url_for("admin_users.list_users"))
     return render_template("admin/user_new.html", form=form)
 
