@@ -1,4 +1,4 @@
-"""Creating users and changing whether they can sign in."""
+"""Creating users, changing their name and role, and the buttons on each person."""
 
 from __future__ import annotations
 
@@ -11,12 +11,20 @@ from .base import PageForm
 from .fields import choice_list, strip_whitespace
 
 
-class UserForm(PageForm):
+class UserDetailsForm(PageForm):
+    """A person's name and role: what an admin may change after creating them."""
+
     display_name = StringField(
         "Full name",
         filters=[strip_whitespace],
         validators=[DataRequired("Enter their full name"), Length(max=120)],
     )
+    role = RadioField(
+        "Role", choices=choice_list(ROLE_NAMES.items()), validators=[InputRequired("Select a role")]
+    )
+
+
+class UserForm(UserDetailsForm):
     username = StringField(
         "Username",
         filters=[strip_whitespace],
@@ -25,9 +33,6 @@ class UserForm(PageForm):
             Length(min=3, max=80, message="Username must be 3 to 80 characters"),
             Regexp(r"^[a-z0-9._-]+$", message="Use lower-case letters, numbers, dots, dashes"),
         ],
-    )
-    role = RadioField(
-        "Role", choices=choice_list(ROLE_NAMES.items()), validators=[InputRequired("Select a role")]
     )
     # Temporary: the person must choose their own at first sign-in (views/account.py), but
     # until then it guards their account, so it meets the same policy as any other.
@@ -45,4 +50,5 @@ class UserForm(PageForm):
 
 
 class UserActiveForm(PageForm):
-    """A button: the CSRF token is the whole form."""
+    """A button on a person (deactivate or reactivate, give a reset link): the CSRF token is
+    the whole form."""
