@@ -216,6 +216,8 @@ def test_a_temporary_password_leads_only_to_choosing_your_own(
         ("/offline", 200),
         ("/manifest.webmanifest", 200),
         ("/static/app.css", 200),
+        ("/help", 200),
+        ("/about-link-workers", 200),
     ],
 )
 def test_what_holds_no_data_stays_open_with_a_temporary_password(

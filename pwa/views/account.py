@@ -83,7 +83,8 @@ def choose() -> ResponseReturnValue:
 
 
 # What a person with a temporary password may still reach: choosing one, signing in or out,
-# locking the phone, one-time links (which choose a password too), and files without data.
+# locking the phone, one-time links (which choose a password too), files without data, and the
+# public help pages: nobody looking for help in a crisis should meet a password form first.
 OPEN_BEFORE_CHOOSING = {
     "account.choose",
     "sign_in.sign_in",
@@ -93,6 +94,8 @@ OPEN_BEFORE_CHOOSING = {
     "nhsuk_assets",
     "access_links.redeem",
     "access_links.join",
+    "help.get_help",
+    "help.link_workers",
 }
 
 
