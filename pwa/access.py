@@ -40,6 +40,20 @@ def role_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorator
 
 
+def admin_only(view: Callable[P, R]) -> Callable[P, R]:
+    """Let only signed-in admins through; to anyone else signed in the page does not exist
+    (404), so admin pages say nothing of what they hold."""
+
+    @wraps(view)
+    @login_required  # type: ignore[untyped-decorator]
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        if current_user.role != "admin":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def patient_or_404(patient_id: uuid.UUID, *, action: str = "patient.view") -> Patient:
     """Load a patient the current user may read, auditing the read; anyone else's is a 404."""
     patient = db.session.scalar(readable_patients(current_user).where(Patient.id == patient_id))

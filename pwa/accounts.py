@@ -95,9 +95,26 @@ def _wait_message(spent: Spent) -> str:
     )
 
 
+def confirm_password(user: User, password: str) -> SignInRefused | None:
+    """Check that the signed-in `user` knows their password (before they change it): None if
+    they do, else why not.
+
+    It is a sign-in try in all but name, so it goes through `sign_in_with_password`: throttled
+    with the same counters, and a wrong one audited as a failed sign-in. A stolen session can
+    then guess the password no faster than the sign-in page allows. Commits.
+    """
+    outcome = sign_in_with_password(user.username, password)
+    if isinstance(outcome, SignInRefused):
+        return outcome
+    if outcome.id != user.id:  # cannot happen while usernames are unique; never trust it
+        return SignInRefused("invalid_credentials", WRONG)
+    return None
+
+
 def change_password(user: User, password: str, *, keep: WebSession | None = None) -> None:
     """Give a person a new password; every session and phone of theirs signs in again, and
-    the wrong tries counted against their username are forgotten.
+    the wrong tries counted against their username are forgotten. A temporary password
+    (`must_change_password`) is replaced by it.
 
     `keep`: the person's own session making the change carries on, with its phones.
     """
@@ -105,6 +122,9 @@ def change_password(user: User, password: str, *, keep: WebSession | None = None
     forget_username(user.username)
     end_sessions_of(user, "password_changed", keep=keep)
     audit("user.password_change", record_type="user", record_id=str(user.id))
+    if user.must_change_password:
+        user.must_change_password = False
+        audit("user.temporary_password_replaced", record_type="user", record_id=str(user.id))
 
 
 class RoleChangeRefused(ValueError):

@@ -110,6 +110,18 @@ def enrol() -> ResponseReturnValue:
     user = _user_from_password(body) if by_password else _user_from_session()
     if not isinstance(user, User):
         return user
+    if user.must_change_password:
+        # A temporary password is for choosing one's own on the pages (views/account.py); a
+        # phone's token made with it would outlive it by weeks. (The right password's try is
+        # given back, as for any sign-in that succeeds: this commits that.)
+        audit("device.enrol_refused", record_type="user", record_id=str(user.id), user_id=user.id)
+        db.session.commit()
+        return api_error(
+            "password_change_required",
+            "Your password is a temporary one. Sign in on the sign-in page and choose your "
+            "own password first.",
+            403,
+        )
     web_session = None if by_password else current_web_session()
     device, token = enrol_device(user, body.name, web_session.id if web_session else None)
     try:

@@ -156,8 +156,10 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "201": _json(_ref("Enrolment"), "Enrolled; the token is shown only now"),
                     **COMMON,
                     "401": _error("Wrong credentials, or a sign-in too long ago (sign_in_again)"),
-                    "403": _error("Missing or wrong X-CSRFToken for a page session, or "
-                                  "device_revoked: phone_key_id names a revoked phone's key"),
+                    "403": _error("Missing or wrong X-CSRFToken for a page session; "
+                                  "device_revoked: phone_key_id names a revoked phone's key; "
+                                  "or password_change_required: the password is a temporary "
+                                  "one, to be replaced on the pages first"),
                     "422": _error("Missing or malformed fields"),
                     "429": _error("Too many failed attempts"),
                 },

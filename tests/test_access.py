@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from pwa.extensions import db
-from pwa.models import AuditEvent, CheckIn, Patient, User
+from pwa.models import AccessLink, AuditEvent, CheckIn, Patient, User
 
 from .conftest import make_asset, make_check_in, make_follow_up, make_referral, sign_in
 
@@ -33,8 +33,11 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/assets", (302, 403, 200, 200)),
     ("/assets/{asset}", (302, 403, 200, 200)),
     ("/assets/{asset}/refer", (302, 403, 200, 200)),
-    ("/admin/users", (302, 403, 403, 200)),
-    ("/admin/users/new", (302, 403, 403, 200)),
+    # Admin pages do not exist for anyone else (issue 13): a 404.
+    ("/admin/users", (302, 404, 404, 200)),
+    ("/admin/users/new", (302, 404, 404, 200)),
+    ("/admin/users/{worker_id}/edit", (302, 404, 404, 200)),
+    ("/admin/users/00000000-0000-4000-8000-000000000000/edit", (302, 404, 404, 404)),
     ("/admin/assets", (302, 403, 403, 200)),
     ("/admin/assets/new", (302, 403, 403, 200)),
     ("/admin/assets/{asset}/edit", (302, 403, 403, 200)),
@@ -44,6 +47,8 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/my-progress", (302, 200, 403, 403)),
     ("/my-progress/check-in", (302, 200, 403, 403)),
     ("/settings", (302, 200, 200, 403)),
+    ("/account", (302, 200, 200, 200)),
+    ("/account/password", (302, 200, 200, 200)),
     ("/patients/00000000-0000-4000-8000-000000000000", (302, 403, 404, 404)),
     ("/patients/not-a-uuid", (404, 404, 404, 404)),
 ]
@@ -65,6 +70,7 @@ def world(
         "own_check_in": str(make_check_in(patient, worker).id),
         "others_check_in": str(make_check_in(others_patient, other_worker).id),
         "asset": str(make_asset().id),
+        "worker_id": str(worker.id),
     }
 
 
@@ -150,6 +156,38 @@ def test_a_link_worker_cannot_change_another_workers_patient(
     assert others_patient.status == "active"
     assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
     assert len(others_patient.follow_ups) == 1 and len(others_patient.referrals) == 1
+
+
+# POSTs of the Users page: a 404 for anyone but an admin, and nothing changes.
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/admin/users/{id}/reset-link", {}),
+        ("/admin/users/{id}/edit", {"display_name": "Changed", "role": "admin"}),
+        ("/admin/users/{id}/active", {}),
+        (
+            "/admin/users/new",
+            {
+                "display_name": "X Y",
+                "username": "xy",
+                "role": "admin",
+                "password": "teapot river lantern",
+            },
+        ),
+    ],
+)
+@pytest.mark.parametrize("role", ["patient", "link_worker"])
+def test_only_admins_change_people(
+    path: str, data: dict[str, str], role: str, as_role: Callable, other_worker: User
+) -> None:
+    client = as_role(role)
+    response = client.post(path.format(id=other_worker.id), data=data)
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert other_worker.display_name == "Ben Hughes" and other_worker.role == "link_worker"
+    assert other_worker.active
+    assert db.session.scalar(db.select(db.func.count(AccessLink.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 4  # the cast, no one new
 
 
 def test_only_admins_assign_patients(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from pwa.extensions import db
-from pwa.models import AuditEvent, CommunityAsset, Device, User, utcnow
+from pwa.models import AccessLink, AuditEvent, CommunityAsset, Device, User, utcnow
 from pwa.passwords import check_password
 
-from .conftest import make_asset, sign_in
+from .conftest import make_asset, make_patient, make_user, sign_in
 
 NEW_USER = {
     "display_name": "Chidi Obi",
@@ -27,6 +30,7 @@ def test_an_admin_creates_a_link_worker_who_can_sign_in(client: FlaskClient, adm
     assert "Chidi Obi can now sign in as chidi" in response.get_data(as_text=True)
     user = db.session.scalar(db.select(User).where(User.username == "chidi"))
     assert user.role == "link_worker" and user.active
+    assert user.must_change_password  # the admin chose it: the person chooses their own
     assert check_password(user.password_hash, "a long temporary one")
     client.post("/sign-out")
     assert sign_in(client, user, "a long temporary one").location == "/"
@@ -37,7 +41,9 @@ def test_an_admin_creates_a_link_worker_who_can_sign_in(client: FlaskClient, adm
     [
         ({"username": "Has Spaces"}, "Use lower-case letters, numbers, dots, dashes"),
         ({"username": "amara"}, "That username is taken"),
-        ({"password": "short"}, "Password must be at least 12 characters"),
+        ({"password": "short"}, "Your password must be at least 12 characters"),
+        ({"password": "password1234"}, "Choose a password that is harder to guess"),
+        ({"password": "chidi1234567"}, "It uses your name or username"),
         ({"role": "superuser"}, "Not a valid choice"),
         ({"display_name": ""}, "Enter their full name"),
     ],
@@ -141,3 +147,120 @@ def test_editing_an_asset_bumps_its_version_and_can_close_it(
     assert asset.version == 2 and asset.seq > seq
     assert asset.updated_at >= asset.created_at
     assert asset.updated_at <= utcnow()
+
+
+# --- people: reset links, name and role -----------------------------------------------------
+
+CODE = re.compile(r'data-testid="reset-code">([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})<')
+
+
+def give_reset_link(client: FlaskClient, user: User) -> Any:
+    return client.post(f"/admin/users/{user.id}/reset-link")
+
+
+def test_an_admin_gives_a_reset_link_that_is_shown_once(
+    app: Flask, client: FlaskClient, admin: User, worker: User
+) -> None:
+    sign_in(client, admin)
+    assert "Give a reset link" in client.get("/admin/users").get_data(as_text=True)
+    response = give_reset_link(client, worker)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers  # not in a flash, nor anywhere else
+    page = response.get_data(as_text=True)
+    found = CODE.search(page)
+    assert found, page
+    code = found.group(1)
+    bare = code.replace("-", "")
+    assert f"http://localhost/set-password/{bare}" in page
+    assert "Works until" in page and "amara" in page  # the username, to read out with it
+    link = db.session.scalar(select(AccessLink))
+    assert link is not None and link.user_id == worker.id and link.purpose == "password_reset"
+    assert link.created_by_id == admin.id and bare not in link.code_digest
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.reset_link"))
+    assert code not in client.get("/admin/users").get_data(as_text=True)
+
+    # Amara opens it, chooses a password and is signed in with it.
+    amara = app.test_client()
+    done = amara.post(
+        f"/set-password/{bare}",
+        data={"password": "teapot river lantern", "confirm": "teapot river lantern"},
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert check_password(worker.password_hash, "teapot river lantern")
+
+
+def test_a_new_reset_link_stops_the_last_one(
+    app: Flask, client: FlaskClient, admin: User, worker: User
+) -> None:
+    sign_in(client, admin)
+    first = CODE.search(give_reset_link(client, worker).get_data(as_text=True))
+    second = CODE.search(give_reset_link(client, worker).get_data(as_text=True))
+    assert first and second and first.group(1) != second.group(1)
+    old = app.test_client().get(f"/set-password/{first.group(1).replace('-', '')}")
+    assert old.status_code == 404
+
+
+def test_a_deactivated_person_gets_no_reset_link(
+    client: FlaskClient, admin: User, worker: User
+) -> None:
+    worker.active = False
+    db.session.commit()
+    sign_in(client, admin)
+    page = give_reset_link(client, worker)
+    assert page.status_code == 302
+    assert "Reactivate Amara Okafor first" in client.get("/admin/users").get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AccessLink.id))) == 0
+
+
+def test_an_admin_renames_a_person(client: FlaskClient, admin: User, worker: User) -> None:
+    sign_in(client, admin)
+    form = client.get(f"/admin/users/{worker.id}/edit").get_data(as_text=True)
+    assert 'value="Amara Okafor"' in form
+    response = client.post(
+        f"/admin/users/{worker.id}/edit",
+        data={"display_name": "Amara Okafor-Reid", "role": "link_worker"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert worker.display_name == "Amara Okafor-Reid" and worker.role == "link_worker"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.rename"))
+    assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.role_change"))
+
+
+def test_a_new_role_signs_the_person_out_and_is_audited(
+    app: Flask, client: FlaskClient, admin: User
+) -> None:
+    helper = make_user("link_worker", "helper", display_name="Hal Per")
+    theirs = app.test_client()
+    sign_in(theirs, helper)
+    sign_in(client, admin)
+    client.post(f"/admin/users/{helper.id}/edit", data={"display_name": "Hal Per", "role": "admin"})
+    db.session.expire_all()
+    assert helper.role == "admin"
+    assert theirs.get("/caseload").status_code == 302  # signed out
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.role_change"))
+
+
+@pytest.mark.parametrize(
+    ("who", "role", "message"),
+    [
+        ("worker", "admin", "is the link worker of 1 active patient"),
+        ("worker", "patient", "cannot become a staff account"),
+        ("admin", "link_worker", "You cannot change your own role"),
+    ],
+)
+def test_a_role_change_that_cannot_be_made_says_why(
+    client: FlaskClient, admin: User, worker: User, who: str, role: str, message: str
+) -> None:
+    make_patient(worker)
+    person = {"worker": worker, "admin": admin}[who]
+    sign_in(client, admin)
+    page = client.post(
+        f"/admin/users/{person.id}/edit", data={"display_name": "New Name", "role": role}
+    )
+    assert page.status_code == 200 and message in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert person.role == who.replace("worker", "link_worker")
+    assert person.display_name != "New Name"

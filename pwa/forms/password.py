@@ -39,3 +39,25 @@ class NewPasswordForm(PageForm):
         problem = password_problem(field.data or "", personal=self.personal)
         if problem:
             raise ValidationError(problem)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """Changing your own password: the one you have now, then the new one twice.
+
+    The current password is checked by the view (pwa/accounts.confirm_password), which counts
+    it as a sign-in try; here it is only required.
+    """
+
+    current = PasswordField(
+        "Your current password",
+        validators=[InputRequired("Enter your current password")],
+        render_kw={"autocomplete": "current-password", "maxlength": MAX_PASSWORD_LENGTH},
+    )
+
+    def __init__(self, *args: Any, personal: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, personal=personal, **kwargs)
+        self.password.label.text = "Choose a new password"
+        self.confirm.label.text = "Type the new password again"
+        # Asked first on the page, so first in the error summary too (WTForms would list a
+        # subclass's field after its parent's).
+        self._fields.move_to_end("current", last=False)

@@ -29,7 +29,7 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A password someone else chose (an admin's temporary one): the person must choose their
-    # own before anything else (pwa/views/password.py).
+    # own before anything else (pwa/views/account.py).
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )

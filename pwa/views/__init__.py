@@ -31,6 +31,7 @@ def register_views(app: Flask) -> None:
     from .. import api
     from . import (
         access_links,
+        account,
         admin_assets,
         admin_sync_reviews,
         admin_users,
@@ -67,6 +68,7 @@ def register_views(app: Flask) -> None:
         access_links,
         invitations,
         help,
+        account,
         app_shell,
     ):
         app.register_blueprint(module.bp)
