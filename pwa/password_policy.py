@@ -22,6 +22,7 @@ MAX_PASSWORD_LENGTH = 200
 _JUDGED_LENGTH = 72
 _LEAST_SCORE = 3
 
+_NAME = "It uses your name or username, which others can guess."
 ADVICE = "Three random words work well, like \u201cteapot river lantern\u201d."
 
 
@@ -36,11 +37,17 @@ def password_problem(password: str, *, personal: Iterable[str] = ()) -> str | No
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Your password must be {MAX_PASSWORD_LENGTH} characters or fewer."
     words = [w.lower() for part in personal for w in part.replace(".", " ").split() if len(w) > 2]
+    # zxcvbn counts a name it is told of as one guess, but may still score "amaraokafor1" 3:
+    # a password holding the person's own name (4 letters or more) is refused outright.
+    if any(len(w) > 3 and w in password.lower() for w in words):
+        return f"Choose a password that is harder to guess. {_NAME} {ADVICE}"
     verdict = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=words)
     if verdict["score"] >= _LEAST_SCORE:
         return None
     found = verdict["feedback"].get("warning") or ""
-    if any(w in password.lower() for w in words):
-        found = "It uses your name or username, which others can guess."
-    reason = found.rstrip(".") + "." if found else "It would be easy to guess."
+    reason = (
+        _NAME
+        if any(w in password.lower() for w in words)
+        else (found.rstrip(".") + "." if found else "It would be easy to guess.")
+    )
     return f"Choose a password that is harder to guess. {reason} {ADVICE}"
