@@ -217,3 +217,18 @@ def progress_charts(
         svg = line_chart(points, low=t.low, high=t.high, summary=summary, date_label=date_label)
         charts.append(ProgressChart(t, points, trend, better, svg))
     return charts
+
+
+# What a patient reads about their own care, in their words (the staff pages use the models'
+# names). Served to the phone too (views/app_shell.py), so both pages say the same.
+PATIENT_FOLLOW_UP_KINDS = {
+    "visit": "A visit from your link worker",
+    "call": "A phone call from your link worker",
+    "self_checkin": "A check-in for you to do in this app",
+}
+PATIENT_REFERRAL_STATUSES = {
+    "suggested": "Your link worker suggested it",
+    "referred": "Your link worker has put you in touch",
+    "attended": "You have been",
+    "declined": "You decided not to go",
+}

@@ -125,3 +125,30 @@ def test_invited_on_the_record_a_patient_sets_up_and_gets_help_offline_and_is_se
     waiting.get_by_role("button", name="Mark as seen").click()
     page.get_by_text("marked as seen").wait_for()
     assert page.locator("#to-look-at").count() == 0
+
+
+MY_CARE = """() => [...document.querySelectorAll('main h2, .app-coming-up li, .app-my-groups li')]
+  .map((e) => e.innerText.replace(/\\s+/g, ' ').trim())
+  .filter((text) => !/latest check-in|over time|Your check-ins/.test(text))"""
+
+
+def test_a_patient_sees_their_link_worker_contacts_and_groups_the_same_offline(
+    live_server: str, page: Any, context: Any
+) -> None:
+    sign_in_and_sync(page, live_server, "pat", home="My progress")
+    online = page.evaluate(MY_CARE)
+    assert "Your link worker" in online and "Coming up" in online
+    assert any("A visit from your link worker" in line or "phone call" in line for line in online)
+    assert any("Your link worker has put you in touch" in line or "suggested" in line
+               for line in online)  # fmt: skip
+    assert accessibility_violations(page) == [] and no_sideways_scroll(page)
+    page.get_by_role("link", name="What your link worker can help with").click()
+    page.get_by_role("heading", name="What your link worker can help with").wait_for()
+    assert accessibility_violations(page) == []
+    context.set_offline(True)
+    page.goto(f"{live_server}/my-progress")
+    page.get_by_text("You are offline").wait_for()
+    offline = page.evaluate(MY_CARE)
+    # The dates are drawn on the phone in its own words; the rest is the same, line for line.
+    strip = lambda lines: [line.split(": ", 1)[-1] for line in lines]  # noqa: E731
+    assert strip(offline) == strip(online)

@@ -3,6 +3,7 @@ practice's own words, and a due self check-in marked done by the patient's own c
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -18,13 +19,18 @@ from .conftest import SWEMWBS_ALL_3, make_follow_up, sign_in
 SAMARITANS = "116 123"
 
 
+def shown(page: str) -> str:
+    """The page without its <template> elements (kept for the phone's script, not shown)."""
+    return re.sub(r"<template.*?</template>", "", page, flags=re.S)
+
+
 def self_check_in(client: FlaskClient, **ons4: int) -> str:
     answers = {"life_satisfaction": 7, "worthwhile": 7, "happiness": 7, "anxiety": 2, **ons4}
     form: dict[str, Any] = {f"ons4__{k}": str(v) for k, v in answers.items()}
     form |= {f"swemwbs__{k}": str(v) for k, v in SWEMWBS_ALL_3.items()}
     response = client.post("/my-progress/check-in", data=form, follow_redirects=True)
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return shown(response.get_data(as_text=True))
 
 
 def test_the_help_panel_follows_a_self_check_in_that_crosses_a_threshold_and_only_then(
@@ -36,7 +42,7 @@ def test_the_help_panel_follows_a_self_check_in_that_crosses_a_threshold_and_onl
     low = self_check_in(client, life_satisfaction=0, happiness=0)
     assert "If you need help" in low and SAMARITANS in low and "NHS 111" in low
     assert 'href="tel:999"' in low
-    again = client.get("/my-progress").get_data(as_text=True)
+    again = shown(client.get("/my-progress").get_data(as_text=True))
     assert "If you need help" not in again  # once, after the check-in
     anxious = self_check_in(client, anxiety=6)
     assert "If you need help" in anxious
@@ -119,3 +125,24 @@ def test_a_self_check_in_sent_by_sync_marks_the_due_follow_up_done_and_the_feed_
     sent = {c["id"]: c for c in answer["changes"]}
     # A done contact is no longer one of the patient's upcoming ones: their phone drops it.
     assert sent[str(due.id)]["deleted"] is True
+
+
+def test_a_patient_sees_their_contacts_and_groups_but_never_staff_notes(
+    client: FlaskClient, patient: Patient, patient_user: User, worker: User
+) -> None:
+    from .conftest import make_asset, make_referral
+
+    make_follow_up(patient, kind="call", due_at=utcnow() + timedelta(days=2),
+                   note="Staff only: ask about the debt letters")  # fmt: skip
+    make_follow_up(patient, kind="visit", due_at=utcnow() - timedelta(days=2), done_at=utcnow())
+    referral = make_referral(patient, make_asset(name="Knit and Natter", contact="0113 496 0101"),
+                             worker)  # fmt: skip
+    referral.note = "Staff only: worried about her son"
+    db.session.commit()
+    sign_in(client, patient_user)
+    page = client.get("/my-progress").get_data(as_text=True)
+    assert "A phone call from your link worker" in page
+    assert "A visit from your link worker" not in page  # done: no longer coming up
+    assert "Knit and Natter" in page and "0113 496 0101" in page
+    assert f"Your link worker is {worker.display_name}" in page
+    assert "Staff only" not in page

@@ -28,7 +28,7 @@ from ..forms.referral import ReferralForm
 from ..measures import MEASURES, HelpThresholds, measures_data
 from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
 from ..practice import practice_text
-from ..progress import TRACKED
+from ..progress import PATIENT_FOLLOW_UP_KINDS, PATIENT_REFERRAL_STATUSES, TRACKED
 from ..sessions import current_web_session, leave_session_cookie
 from .help import PUBLIC_PAGES
 
@@ -138,6 +138,8 @@ def _vocabulary() -> dict[str, Any]:
         "measures": {key: measure.title for key, measure in MEASURES.items()},
         "measure_rules": measures_data(),
         "tracked": [tracked.for_phone() for tracked in TRACKED],
+        "patient_follow_up_kinds": PATIENT_FOLLOW_UP_KINDS,
+        "patient_referral_statuses": PATIENT_REFERRAL_STATUSES,
     }
 
 

@@ -19,7 +19,12 @@ from ..access import role_required
 from ..extensions import db
 from ..filters import format_date
 from ..measures import MEASURES, HelpThresholds, help_reasons
-from ..progress import progress_charts, tracked_values
+from ..progress import (
+    PATIENT_FOLLOW_UP_KINDS,
+    PATIENT_REFERRAL_STATUSES,
+    progress_charts,
+    tracked_values,
+)
 from ..scope import Refused, readable_patients
 from .check_ins import blank_check_in_form, save_check_in
 
@@ -32,9 +37,15 @@ def my_progress() -> ResponseReturnValue:
     """Show a patient their own scores over time, and nobody else's."""
     patient = db.session.scalar(readable_patients(current_user))
     check_ins = patient.check_ins if patient else []
+    # Exactly what their phone holds (projections: a done contact is no longer theirs to see).
+    upcoming = [f for f in patient.follow_ups if f.done_at is None] if patient else []
     return render_template(
         "my_progress.html",
         patient=patient,
+        upcoming=upcoming,
+        referrals=patient.referrals if patient else [],
+        kinds=PATIENT_FOLLOW_UP_KINDS,
+        statuses=PATIENT_REFERRAL_STATUSES,
         check_ins=list(reversed(check_ins)),
         charts=progress_charts(check_ins, format_date),
         latest=tracked_values(check_ins[-1].scores) if check_ins else [],

@@ -180,6 +180,42 @@ export async function ownRecord() {
   return (await recordsOfType("patient"))[0];
 }
 
+/** Who the patient's link worker is, what is coming up, their groups: as the server's
+ * templates/_progress.html `my_care` draws them, from what the phone holds. */
+async function myCare(own, vocabulary) {
+  const records = await recordsForPatient(own.id);
+  const upcoming = records.filter((r) => r.type === "followup" && !r.data.done_at)
+    .sort((a, b) => a.data.due_at.localeCompare(b.data.due_at));
+  const referrals = records.filter((r) => r.type === "referral");
+  const assets = Object.fromEntries((await recordsOfType("asset")).map((a) => [a.id, a.data]));
+  const group = (r) => {
+    const asset = assets[r.data.asset_id] ?? { name: "A community group" };
+    const rows = [["Contact", asset.contact], ["Address", asset.address], ["When", asset.opening_times]]
+      .filter(([, value]) => value);
+    return h("li", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
+      h("h3", { class: "nhsuk-card__heading nhsuk-heading-s" }, asset.name),
+      h("p", { class: "nhsuk-u-margin-bottom-2" }, h("strong", { class: "nhsuk-tag" },
+        vocabulary.patient_referral_statuses[r.data.status] ?? r.data.status)),
+      asset.description ? h("p", { class: "nhsuk-body-s" }, asset.description) : null,
+      summaryList(rows),
+      asset.url ? h("p", { class: "nhsuk-body-s" }, h("a", { href: asset.url }, "Their website",
+        h("span", { class: "nhsuk-u-visually-hidden" }, `: ${asset.name}`))) : null));
+  };
+  return [
+    h("h2", {}, "Your link worker"),
+    h("p", {}, `Your link worker is ${own.data.link_worker_name}. `,
+      h("a", { href: "/about-link-workers" }, "What your link worker can help with")),
+    h("h2", {}, "Coming up"),
+    upcoming.length ? h("ul", { class: "nhsuk-list nhsuk-list--bullet app-coming-up" }, upcoming.map((f) =>
+      h("li", {}, `${formatDate(f.data.due_at, { time: true })}: `,
+        vocabulary.patient_follow_up_kinds[f.data.kind] ?? f.data.kind)))
+      : h("p", {}, "Nothing is booked at the moment."),
+    h("h2", {}, "Groups and services"),
+    referrals.length ? h("ul", { class: "nhsuk-list app-my-groups" }, referrals.map(group))
+      : h("p", {}, "Your link worker has not put you in touch with any groups yet."),
+  ];
+}
+
 /** A patient's own check-ins, from their phone, in the words and charts of the server's page. */
 export async function myProgressPage({ vocabulary }) {
   const own = await ownRecord();
@@ -194,6 +230,7 @@ export async function myProgressPage({ vocabulary }) {
     titled("My progress"),
     h("p", {}, "You are offline. This is what this phone holds from your last sync."),
     own.data.status === "active" ? h("p", {}, button("/my-progress/check-in", "Do a check-in")) : null,
+    await myCare(own, vocabulary),
     checkIns.length ? [
       h("h2", {}, `Your latest check-in, ${formatDate(checkIns[0].data.captured_at)}`),
       statusTag(checkIns[0].status),
