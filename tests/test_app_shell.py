@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from pwa.measures import measures_data
-from pwa.models import User
+from pwa.models import Patient, User
 from pwa.progress import TRACKED
 
 from .conftest import sign_in
@@ -54,6 +55,28 @@ def test_the_manifest_lets_the_app_be_installed(client: FlaskClient) -> None:
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
     for icon in manifest["icons"]:
         assert client.get(icon["src"]).status_code == 200
+    maskable = [icon for icon in manifest["icons"] if icon.get("purpose") == "maskable"]
+    assert {icon["sizes"] for icon in maskable} == {"192x192", "512x512"}
+    for icon in maskable:  # a real PNG of the size it says
+        png = client.get(icon["src"]).data
+        width, height = struct.unpack(">II", png[16:24])
+        assert png.startswith(b"\x89PNG") and f"{width}x{height}" == icon["sizes"]
+
+
+def test_a_patient_installs_an_app_named_for_them(
+    client: FlaskClient, patient: Patient, patient_user: User, worker: User
+) -> None:
+    sign_in(client, patient_user)
+    page = client.get("/my-progress").get_data(as_text=True)
+    assert 'rel="manifest" href="/my-wellbeing.webmanifest"' in page
+    mine = client.get("/my-wellbeing.webmanifest").json
+    assert mine["name"] == "My wellbeing" and mine["start_url"] == "/my-progress"
+    assert "caseload" not in json.dumps(mine).lower()
+    client.post("/sign-out")
+    sign_in(client, worker)
+    assert 'rel="manifest" href="/manifest.webmanifest"' in client.get("/caseload").get_data(
+        as_text=True
+    )
 
 
 def test_the_offline_page_carries_no_personal_detail(client: FlaskClient, worker: User) -> None:

@@ -42,6 +42,7 @@ SHELL_STATIC = (
     "vendor/nhsuk/nhsuk-frontend.min.js",
     "vendor/idb/index.js",
 )
+SHELL_ICONS = ("icons/maskable-192.png", "icons/maskable-512.png")
 SHELL_ASSETS = ("images/favicon.svg", "images/nhsuk-icon-192.png", "images/nhsuk-icon-512.png")
 
 
@@ -53,7 +54,8 @@ def shell_files() -> list[str]:
         *(url_for(endpoint) for endpoint in PUBLIC_PAGES),
         *(url_for("static", filename=f"js/{name}") for name in modules),
         url_for("app_shell.manifest"),
-        *(url_for("static", filename=name) for name in SHELL_STATIC),
+        url_for("app_shell.patient_manifest"),
+        *(url_for("static", filename=name) for name in (*SHELL_STATIC, *SHELL_ICONS)),
         *(url_for("nhsuk_assets", filename=name) for name in SHELL_ASSETS),
     ]
 
@@ -85,28 +87,59 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
-@bp.get("/manifest.webmanifest")
-def manifest() -> ResponseReturnValue:
-    """Describe the app for "Add to home screen"."""
-    leave_session_cookie()
-    icon = "nhsuk_assets"
-    body = {
+# Each audience installs its own app: staff their caseload, a patient their own wellbeing, with
+# a name that says so on their home screen.
+MANIFESTS: dict[str, dict[str, str]] = {
+    "staff": {
         "name": "Link worker",
         "short_name": "Link worker",
         "description": "Social prescribing caseload, check-ins and referrals",
         "start_url": "/",
+    },
+    "patient": {
+        "name": "My wellbeing",
+        "short_name": "My wellbeing",
+        "description": "Check in on how you are doing, see your progress and get help",
+        "start_url": "/my-progress",
+    },
+}
+
+
+def _manifest(audience: str) -> ResponseReturnValue:
+    leave_session_cookie()
+    nhs, ours = "nhsuk_assets", "static"
+    body = {
+        **MANIFESTS[audience],
+        "id": MANIFESTS[audience]["start_url"],
         "scope": "/",
         "display": "standalone",
         "background_color": "#f0f4f5",
         "theme_color": "#005eb8",
         "icons": [
-            {"src": url_for(icon, filename="images/nhsuk-icon-192.png"), "sizes": "192x192",
-             "type": "image/png"},
-            {"src": url_for(icon, filename="images/nhsuk-icon-512.png"), "sizes": "512x512",
+            {"src": url_for(nhs, filename="images/nhsuk-icon-192.png"), "sizes": "192x192",
              "type": "image/png", "purpose": "any"},
+            {"src": url_for(nhs, filename="images/nhsuk-icon-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "any"},
+            # Our own (tools/make_icons.py): drawn inside the safe zone a phone may crop to.
+            {"src": url_for(ours, filename="icons/maskable-192.png"), "sizes": "192x192",
+             "type": "image/png", "purpose": "maskable"},
+            {"src": url_for(ours, filename="icons/maskable-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "maskable"},
         ],
     }  # fmt: skip
     return Response(json.dumps(body), mimetype="application/manifest+json")
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> ResponseReturnValue:
+    """Describe the staff app for "Add to home screen"."""
+    return _manifest("staff")
+
+
+@bp.get("/my-wellbeing.webmanifest")
+def patient_manifest() -> ResponseReturnValue:
+    """Describe a patient's app for "Add to home screen": named for them, not for staff."""
+    return _manifest("patient")
 
 
 def _empty_forms() -> dict[str, Any]:
