@@ -35,6 +35,8 @@ class Measure:
     high: int
     # Labels for the answer values, lowest first; for 0-10 scales only the ends are labelled.
     answer_labels: Mapping[int, str]
+    # What a patient sees as the set's heading: plain words, no instrument name.
+    patient_title: str = ""
 
     @property
     def item_keys(self) -> tuple[str, ...]:
@@ -65,6 +67,7 @@ ONS4 = Measure(
     low=0,
     high=10,
     answer_labels={0: "Not at all", 10: "Completely"},
+    patient_title="How you feel about your life",
 )
 
 SWEMWBS = Measure(
@@ -92,6 +95,7 @@ SWEMWBS = Measure(
         4: "Often",
         5: "All of the time",
     },
+    patient_title="Your thoughts and feelings",
 )
 
 UCLA3 = Measure(
@@ -106,6 +110,7 @@ UCLA3 = Measure(
     low=1,
     high=3,
     answer_labels={1: "Hardly ever", 2: "Some of the time", 3: "Often"},
+    patient_title="Feeling lonely",
 )
 
 MEASURES: dict[str, Measure] = {m.key: m for m in (ONS4, SWEMWBS, UCLA3)}

@@ -395,14 +395,16 @@ def test_a_patient_does_a_check_in_on_their_own_phone_with_no_signal(
     page.get_by_role("link", name="Do a check-in").click()
     page.get_by_role("heading", name="How are you doing?").wait_for()
     assert accessibility_violations(page) == []
-    page.get_by_text("Loneliness (UCLA 3-item scale)").click()
+    page.get_by_text("Feeling lonely").click()
     for question in [
         "How often do you feel that you lack companionship?",
         "How often do you feel left out?",
         "How often do you feel isolated from others?",
     ]:
         page.get_by_role("group", name=question).get_by_label("Hardly ever").check()  # fmt: skip
-    page.get_by_label("Notes (optional)").fill("Went to the lunch club twice")
+    page.get_by_label("Anything you want to tell your link worker? (optional)").fill(
+        "Went to the lunch club twice"
+    )
     page.get_by_role("button", name="Save check-in").click()
     page.get_by_text("Check-in saved on this phone").wait_for()
     page.get_by_role("heading", name="My progress").wait_for()

@@ -156,7 +156,7 @@ def test_a_check_in_saved_offline_shows_its_scores_before_it_is_sent(
     page.reload()
     page.get_by_role("link", name="Do a check-in").click()
     page.get_by_role("heading", name="How are you doing?").wait_for()
-    page.get_by_text("Loneliness (UCLA 3-item scale)").click()
+    page.get_by_text("Feeling lonely").click()
     for question in [
         "How often do you feel that you lack companionship?",
         "How often do you feel left out?",

@@ -30,6 +30,8 @@ class CheckInForm(PageForm):
     record_id = HiddenField()
     needs = CheckboxListField("Needs discussed today", choices=choice_list(NEEDS.items()))
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=10000)])
+    # A patient's own check-in names each set in their words (measures.Measure.patient_title).
+    self_report = False
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Check each measure is either complete or left out, and that one is complete."""
@@ -43,7 +45,7 @@ class CheckInForm(PageForm):
                     if f.data is None:
                         f.errors = [
                             *f.errors,
-                            f"Answer this question or clear the {measure.title} answers",
+                            f"Answer this question or clear the {self._title(measure)} answers",
                         ]
                 valid = False
             elif answered:
@@ -68,6 +70,9 @@ class CheckInForm(PageForm):
             if all(value is not None for value in answers.values()):
                 result[measure.key] = answers
         return result
+
+    def _title(self, measure: Measure) -> str:
+        return measure.patient_title if self.self_report else measure.title
 
     def measure_fields(self, measure: Measure) -> list[RadioField]:
         return [self[field_name(measure.key, item)] for item in measure.item_keys]

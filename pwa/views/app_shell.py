@@ -169,6 +169,7 @@ def _vocabulary() -> dict[str, Any]:
         "referral_statuses": REFERRAL_STATUSES,
         "asset_categories": ASSET_CATEGORIES,
         "measures": {key: measure.title for key, measure in MEASURES.items()},
+        "patient_measures": {key: measure.patient_title for key, measure in MEASURES.items()},
         "measure_rules": measures_data(),
         "tracked": [tracked.for_phone() for tracked in TRACKED],
         "patient_follow_up_kinds": PATIENT_FOLLOW_UP_KINDS,

@@ -60,6 +60,7 @@ def self_check_in() -> ResponseReturnValue:
     if patient is None or patient.status != "active":
         abort(404)
     form = blank_check_in_form(patient)
+    form.self_report = True
     if form.validate_on_submit():
         try:
             check_in, new = save_check_in(form, patient)

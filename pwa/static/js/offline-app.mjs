@@ -115,9 +115,11 @@ async function saveAndGo(app, type, id, data, next) {
 async function formPage(app, type, { heading, patientId, assetId, draft, next }) {
   const patient = patientId && await getRecord(patientId);
   if (patientId && !patient) return [titled("Not on this phone")];
-  const form = emptyForm(type);
+  // A patient's own check-in: the same form in their words (templates/fields/forms.html).
+  const self = app.user.role === "patient" && type === "checkin";
+  const form = emptyForm(type, self ? "-self" : "");
   const context = { patientId, assetId, userId: app.user.id,
-                    measureTitles: app.vocabulary.measures };
+                    measureTitles: self ? app.vocabulary.patient_measures : app.vocabulary.measures };
   if (type === "checkin") fillForm(type, form, { needs: patient.data.needs });
   if (type === "referral") await choosePatient(app, form);
   if (draft) await keepDraft(form, app.user.id);
@@ -215,9 +217,10 @@ async function statusPage(app) {
 async function fixPage(app, id) {
   const entry = (await outboxEntries()).find((e) => e.id === id && e.attention);
   if (!entry) return [titled("Nothing to fix"), h("p", {}, h("a", { href: "/sync-status" }, "Sync status"))];
-  const form = emptyForm(entry.type);
-  const context = { patientId: entry.data.patient_id, assetId: entry.data.asset_id,
-                    userId: app.user.id, measureTitles: app.vocabulary.measures };
+  const self = app.user.role === "patient" && entry.type === "checkin";
+  const form = emptyForm(entry.type, self ? "-self" : "");
+  const context = { patientId: entry.data.patient_id, assetId: entry.data.asset_id, userId: app.user.id,
+                    measureTitles: self ? app.vocabulary.patient_measures : app.vocabulary.measures };
   if (entry.type === "referral") await choosePatient(app, form);
   fillForm(entry.type, form, entry.data);
   form.addEventListener("submit", async (event) => {

@@ -9,9 +9,9 @@
 import { h, localIso } from "./dom.mjs";
 
 /** Clone the shell's empty form for a record type into a <form> element. */
-export function emptyForm(type) {
+export function emptyForm(type, variant = "") {
   const form = h("form", { method: "post", novalidate: true });
-  form.append(document.getElementById(`form-${type}`).content.cloneNode(true));
+  form.append(document.getElementById(`form-${type}${variant}`).content.cloneNode(true));
   return form;
 }
 
