@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..access import role_required
+from ..access import admin_only
 from ..extensions import db
 from ..forms.practice import PracticeTextsForm
 from ..practice import TEXTS, practice_text, set_practice_text
@@ -41,7 +41,7 @@ def link_workers() -> ResponseReturnValue:
 
 
 @bp.route("/admin/practice", methods=["GET", "POST"])
-@role_required("admin")
+@admin_only
 def edit_texts() -> ResponseReturnValue:
     """Let an admin write the practice's words for its patients."""
     form = PracticeTextsForm(data={key: practice_text(key) for key in TEXTS})
