@@ -37,8 +37,9 @@ def test_the_public_pages_and_a_code_with_its_errors(live_server: str, page: Any
     margaret = db.session.scalar(db.select(Patient).where(Patient.given_name == "Margaret"))
     _, code = access_links.invite(margaret, amara)
     db.session.commit()
-    for path, heading in (("/help", "Get help now"),
-                          ("/about-link-workers", "What your link worker can help with")):  # fmt: skip
+    public = (("/help", "Get help now"),
+              ("/about-link-workers", "What your link worker can help with"))  # fmt: skip
+    for path, heading in public:
         page.goto(f"{live_server}{path}")
         reads_well(page, heading)
     page.goto(f"{live_server}/join")
