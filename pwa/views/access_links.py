@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -30,6 +39,18 @@ from ..throttle import take_a_code_try
 from .sign_in import begin_session
 
 bp = Blueprint("access_links", __name__)
+
+
+def code_page(template: str, link: AccessLink, code: str, **context: object) -> Response:
+    """The answer that shows a new code, once: with its link and the page to type it in, and
+    never kept by any cache (pwa/security.py says so too; here it is this page's own rule)."""
+    response = make_response(render_template(
+        template, link=link, code=access_links.shown(code),
+        url=url_for("access_links.redeem", code=code, _external=True),
+        join_url=url_for("access_links.join", _external=True), **context,
+    ))  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/join", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from ..extensions import db
 from ..forms.user import UserActiveForm, UserDetailsForm, UserForm
 from ..models import User
 from ..passwords import hash_password
+from .access_links import code_page
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -115,19 +116,7 @@ def reset_link(user_id: uuid.UUID) -> ResponseReturnValue:
         return redirect(url_for("admin_users.list_users"))
     link, code = access_links.reset_link(user, by=current_user)
     db.session.commit()
-    response = make_response(
-        render_template(
-            "admin/reset_link.html",
-            user=user,
-            link=link,
-            code=access_links.shown(code),
-            url=url_for("access_links.redeem", code=code, _external=True),
-            join_url=url_for("access_links.join", _external=True),
-        )
-    )
-    # Said here as well as by pwa/security.py: this page must never be kept anywhere.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return code_page("admin/reset_link.html", link, code, user=user)
 
 
 @bp.post("/<uuid:user_id>/active")

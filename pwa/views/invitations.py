@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from ..extensions import db
 from ..forms.user import UserActiveForm
 from ..models import Patient
 from ..scope import may_change
+from .access_links import code_page
 
 bp = Blueprint("invitations", __name__)
 
@@ -41,14 +42,7 @@ def invite(patient_id: uuid.UUID) -> ResponseReturnValue:
     patient = _changeable(patient_id)
     link, code = access_links.invite(patient, current_user)
     db.session.commit()
-    return render_template(
-        "patients/invitation.html",
-        patient=patient,
-        link=link,
-        code=access_links.shown(code),
-        url=url_for("access_links.redeem", code=code, _external=True),
-        join_url=url_for("access_links.join", _external=True),
-    )
+    return code_page("patients/invitation.html", link, code, patient=patient)
 
 
 @bp.post("/patients/<uuid:patient_id>/invitation/cancel")
