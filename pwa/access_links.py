@@ -155,7 +155,29 @@ def find(code: str) -> AccessLink | LinkRefused:
         return refusal("expired")
     if link.purpose == "invitation" and (link.patient is None or link.patient.status != "active"):
         return refusal("revoked")
+    account = link.user if link.purpose == "password_reset" else (
+        link.patient.user if link.patient is not None else None)  # fmt: skip
+    if account is not None and not account.active:
+        # Closed by someone: a reset link never opens it again, and an invitation only if it
+        # was made after the account was closed (inviting again is how access comes back).
+        closed = account.deactivated_at
+        if link.purpose == "password_reset" or closed is None or link.created_at <= closed:
+            return refusal("account_closed")
     return link
+
+
+def revoke_links_of(user: User) -> int:
+    """Stop every unused link that would set `user`'s password: their reset links, and the
+    invitations of the patient record their account belongs to. Returns how many."""
+    patient_ids = select(Patient.id).where(Patient.user_id == user.id).scalar_subquery()
+    result = db.session.execute(
+        update(AccessLink)
+        .where((AccessLink.user_id == user.id) | AccessLink.patient_id.in_(patient_ids),
+               AccessLink.used_at.is_(None), AccessLink.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def spend(link: AccessLink) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from .access_links import revoke_links_of
 from .audit import audit
 from .devices import revoke_devices_of
 from .extensions import db
@@ -119,6 +120,8 @@ def change_password(user: User, password: str, *, keep: WebSession | None = None
     `keep`: the person's own session making the change carries on, with its phones.
     """
     user.password_hash = hash_password(password)
+    # A reset link given before stops working: it would undo the password just chosen.
+    revoke_links_of(user)
     forget_username(user.username)
     end_sessions_of(user, "password_changed", keep=keep)
     audit("user.password_change", record_type="user", record_id=str(user.id))
@@ -166,6 +169,7 @@ def deactivate(user: User) -> None:
     """Turn a person's access off: sessions end and phones are cut off (they wipe their data)."""
     user.active = False
     user.deactivated_at = utcnow()
+    revoke_links_of(user)  # no code given earlier may open the account again
     revoke_devices_of(user)
     end_sessions_of(user, "deactivated")
     audit("user.deactivate", record_type="user", record_id=str(user.id))

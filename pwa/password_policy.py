@@ -23,6 +23,9 @@ _JUDGED_LENGTH = 72
 _LEAST_SCORE = 3
 
 _NAME = "It uses your name or username, which others can guess."
+# The service's own words (NIST SP 800-63B asks for "context-specific words, such as the name
+# of the service"): zxcvbn counts a password built on them as guessable.
+SERVICE_WORDS = ("linkworker", "link", "worker", "mywellbeing", "wellbeing", "nhs")
 ADVICE = "Three random words work well, like \u201cteapot river lantern\u201d."
 
 
@@ -41,7 +44,7 @@ def password_problem(password: str, *, personal: Iterable[str] = ()) -> str | No
     # a password holding the person's own name (4 letters or more) is refused outright.
     if any(len(w) > 3 and w in password.lower() for w in words):
         return f"Choose a password that is harder to guess. {_NAME} {ADVICE}"
-    verdict = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=words)
+    verdict = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=[*words, *SERVICE_WORDS])
     if verdict["score"] >= _LEAST_SCORE:
         return None
     found = verdict["feedback"].get("warning") or ""

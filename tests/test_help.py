@@ -118,7 +118,9 @@ def test_a_self_check_in_sent_by_sync_marks_the_due_follow_up_done_and_the_feed_
     due = make_follow_up(patient, kind="self_checkin", due_at=utcnow() - timedelta(hours=2))
     token = enrol(client, patient_user)
     first = sync(client, token, [])
-    answer = sync(client, token, [check_in_change(patient)], cursor=first["cursor"])
+    change = check_in_change(patient)
+    change["data"]["captured_at"] = utcnow().isoformat()
+    answer = sync(client, token, [change], cursor=first["cursor"])
     assert answer["results"][0]["status"] == "applied"
     db.session.expire_all()
     assert db.session.get(FollowUp, due.id).done_at is not None  # type: ignore[union-attr]
@@ -146,3 +148,20 @@ def test_a_patient_sees_their_contacts_and_groups_but_never_staff_notes(
     assert "Knit and Natter" in page and "0113 496 0101" in page
     assert f"Your link worker is {worker.display_name}" in page
     assert "Staff only" not in page
+
+
+def test_a_check_in_kept_on_the_phone_for_weeks_closes_only_what_was_due_before_it(
+    client: FlaskClient, patient: Patient, patient_user: User
+) -> None:
+    from .test_api_sync import check_in_change, enrol, sync
+
+    then = utcnow() - timedelta(days=21)
+    earlier = make_follow_up(patient, kind="self_checkin", due_at=then - timedelta(days=1))
+    today = make_follow_up(patient, kind="self_checkin", due_at=utcnow())
+    old = check_in_change(patient)
+    old["data"]["captured_at"] = then.isoformat()
+    answer = sync(client, enrol(client, patient_user), [old])
+    assert answer["results"][0]["status"] == "applied"
+    db.session.expire_all()
+    assert db.session.get(FollowUp, earlier.id).done_at is not None  # type: ignore[union-attr]
+    assert db.session.get(FollowUp, today.id).done_at is None  # type: ignore[union-attr]

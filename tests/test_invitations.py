@@ -75,14 +75,21 @@ def test_the_whole_invitation_from_the_record_to_the_patients_own_progress(
     assert "username patricia.k" in record.get_data(as_text=True)
 
 
-def test_a_typed_code_is_read_as_people_type_it(
+def test_a_typed_code_is_read_as_people_type_it_and_never_put_in_a_url(
     app: Flask, client: FlaskClient, worker: User, new_patient: Patient
 ) -> None:
     sign_in(client, worker)
-    code, path = invite(client, new_patient)
+    code, _ = invite(client, new_patient)
     typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
-    answer = app.test_client().post("/join", data={"code": typed})
-    assert answer.status_code == 302 and answer.headers["Location"].endswith(path)
+    phone = app.test_client()
+    answer = phone.post("/join", data={"code": typed})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Set up your account" in page
+    assert "Enter a password" not in page  # shown blank, not as a failed try
+    assert f'name="code" value="{code.replace("-", "")}"' in page  # in the form, not a URL
+    done = phone.post("/join", data={"code": typed, "username": "pkaur", "password": NEW_PASSWORD,
+                                     "confirm": NEW_PASSWORD})  # fmt: skip
+    assert done.status_code == 302 and done.headers["Location"] == "/"
     wrong = app.test_client().post("/join", data={"code": "not a code"})
     assert "12 letters and numbers" in wrong.get_data(as_text=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -76,13 +76,15 @@ def record_check_in(
     return check_in, True
 
 
-def close_due_self_check_ins(patient_id: uuid.UUID) -> int:
-    """A patient's own check-in does what their due `self_checkin` follow-ups asked: mark
-    them done (the server's doing, audited), and return how many.
+def close_due_self_check_ins(patient_id: uuid.UUID, captured_at: datetime) -> int:
+    """A patient's own check-in does what their `self_checkin` follow-ups due by then asked:
+    mark them done (the server's doing, audited), and return how many.
 
-    Called by the page and the sync path alike, in the transaction that stored the check-in.
-    Each follow-up is written in its own SAVEPOINT: one a link worker changed at the same
-    moment is left for them, and never fails the check-in.
+    "By then" is when the check-in was captured, not when it arrived: one kept on a phone for
+    weeks answers the follow-ups due before it, not today's. Called by the page and the sync
+    path alike, in the transaction that stored the check-in. Each follow-up is written in its
+    own SAVEPOINT: one a link worker changed at the same moment is left for them, and never
+    fails the check-in.
     """
     now = utcnow()
     due = db.session.scalars(
@@ -90,7 +92,7 @@ def close_due_self_check_ins(patient_id: uuid.UUID) -> int:
             FollowUp.patient_id == patient_id,
             FollowUp.kind == "self_checkin",
             FollowUp.done_at.is_(None),
-            FollowUp.due_at <= now + SELF_CHECK_IN_EARLY,
+            FollowUp.due_at <= captured_at + SELF_CHECK_IN_EARLY,
         )
     )
     closed = 0

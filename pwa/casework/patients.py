@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ..access_links import revoke_invitations
 from ..extensions import db
 from ..models import Patient, User, utcnow
 from ..scope import Refused, check_write
@@ -50,6 +51,8 @@ def change_patient(actor: User, patient: Patient, values: dict[str, Any]) -> Non
     if status != patient.status:
         values["status"] = status
         values["discharged_at"] = utcnow() if status == "discharged" else None
+        if status == "discharged":  # an invitation given before must not work if reopened
+            revoke_invitations(patient)
     moved_from = patient.link_worker_id
     write(patient, values)
     if patient.link_worker_id != moved_from:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
+from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from .base import PageForm
@@ -37,3 +37,8 @@ class NewAccountForm(NewPasswordForm):
         ],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
+
+    def validate_password(self, field: Field) -> None:
+        """The username typed in this same form gives a password away as much as a name."""
+        self.personal = (*self.personal, self.username.data or "")
+        super().validate_password(field)

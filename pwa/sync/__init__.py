@@ -7,14 +7,15 @@ caller's changes by cursor, projected for their audience. The HTTP side lives in
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from .. import casework
 from ..audit import audit
 from ..extensions import db
-from ..models import AuditEvent, Device, User, utcnow
+from ..models import AuditEvent, CheckIn, Device, User, utcnow
 from ..projections import feed_entry
 from ..scope import audience
 from .apply import Batch, apply_batch
@@ -44,9 +45,12 @@ def sync(
     if audits:  # one INSERT for the batch, in the batch's transaction
         db.session.execute(insert(AuditEvent), audits)
     if actor.role == "patient":  # their own check-in does what a due self check-in asked
-        for patient_id in {o.patient_id for o in outcomes
-                           if o.audit_action == "checkin.create" and o.patient_id}:  # fmt: skip
-            casework.close_due_self_check_ins(patient_id)
+        stored = [uuid.UUID(o.id) for o in outcomes if o.audit_action == "checkin.create"]
+        if stored:
+            for patient_id, captured_at in db.session.execute(
+                select(CheckIn.patient_id, CheckIn.captured_at).where(CheckIn.id.in_(stored))
+            ):
+                casework.close_due_self_check_ins(patient_id, captured_at)
     db.session.commit()
     seen_by = audience(actor)
     # apply_batch only ever gives back a record the caller may read (pwa.scope.may_read).

@@ -60,7 +60,9 @@ def join() -> ResponseReturnValue:
     if form.validate_on_submit():
         clean = access_links.normalised(form.code.data or "")
         if clean is not None:
-            return redirect(url_for("access_links.redeem", code=clean))
+            # Answered here, the code carried on in the form: a typed code never joins a URL
+            # (proxy logs, the browser's history) as a link's must.
+            return _choose(clean, shown_first="password" not in request.form)
         form.code.errors = ["This code is not right. It has 12 letters and numbers."]
     return render_template("access/join.html", form=form)
 
@@ -68,6 +70,11 @@ def join() -> ResponseReturnValue:
 @bp.route("/set-password/<code>", methods=["GET", "POST"])
 def redeem(code: str) -> ResponseReturnValue:
     """Choose a password with a one-time code (and, for a new patient, a username)."""
+    return _choose(code, shown_first=request.method == "GET")
+
+
+def _choose(code: str, *, shown_first: bool) -> ResponseReturnValue:
+    """The password form a code opens; `shown_first`: show it blank, whatever was posted."""
     spent = take_a_code_try()
     if spent is not None:
         db.session.commit()
@@ -81,6 +88,9 @@ def redeem(code: str) -> ResponseReturnValue:
     db.session.commit()  # the try is counted, whatever happens next
     found = access_links.find(code)
     if isinstance(found, access_links.LinkRefused):
+        # Never the code: whoever holds it could use it. Only why it opened nothing.
+        audit(f"access_link.refused_{found.code}", record_type="access_link")
+        db.session.commit()
         return render_template("access/refused.html", message=found.message), 404
     link = found
     account = _account_of(link)
@@ -88,13 +98,14 @@ def redeem(code: str) -> ResponseReturnValue:
         return render_template("access/signed_in_as_other.html"), 409
     personal = _personal_words(link)
     form: NewPasswordForm
+    blank = {"formdata": None} if shown_first else {}
     if account is None:
-        form = NewAccountForm(personal=personal)
-        if request.method == "GET":
+        form = NewAccountForm(personal=personal, **blank)
+        if shown_first:
             form.username.data = _suggest_username(link)
     else:
-        form = NewPasswordForm(personal=[*personal, account.username])
-    if form.validate_on_submit():
+        form = NewPasswordForm(personal=[*personal, account.username], **blank)
+    if not shown_first and form.validate_on_submit():
         done = _use(link, account, form)
         if isinstance(done, User):
             db.session.commit()
@@ -110,7 +121,10 @@ def redeem(code: str) -> ResponseReturnValue:
             form.username.errors = [*form.username.errors, "That username is taken. Try another."]
         else:
             return render_template("access/refused.html", message=done), 409
-    return render_template("access/set_password.html", form=form, link=link, account=account)
+    typed = code if request.endpoint == "access_links.join" else None
+    return render_template(
+        "access/set_password.html", form=form, link=link, account=account, typed_code=typed
+    )
 
 
 def _account_of(link: AccessLink) -> User | None:

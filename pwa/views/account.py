@@ -11,6 +11,7 @@ from ..accounts import SignInRefused, change_password, confirm_password
 from ..extensions import db
 from ..forms.password import ChangePasswordForm, NewPasswordForm
 from ..models import User
+from ..passwords import check_password
 from ..sessions import current_web_session
 
 bp = Blueprint("account", __name__)
@@ -74,8 +75,12 @@ def choose() -> ResponseReturnValue:
     if not user.must_change_password:
         return redirect(url_for("sign_in.home"))
     form = NewPasswordForm(personal=_personal(user))
-    if form.validate_on_submit():
-        change_password(user, form.password.data or "", keep=current_web_session())
+    chosen = form.password.data or ""
+    if form.validate_on_submit() and check_password(user.password_hash, chosen):
+        # The one they were given is known to whoever gave it: it cannot become their own.
+        form.password.errors = ["Choose a password of your own, not the one you were given"]
+    elif form.is_submitted() and not form.errors:
+        change_password(user, chosen, keep=current_web_session())
         db.session.commit()
         flash("Your new password is saved", "success")
         return redirect(url_for("sign_in.home"))

@@ -49,7 +49,7 @@ def save_check_in(form: CheckInForm, patient: Patient) -> tuple[CheckIn, bool]:
         return check_in, False
     audit("checkin.create", check_in, patient=patient)
     if current_user.role == "patient":
-        casework.close_due_self_check_ins(patient.id)
+        casework.close_due_self_check_ins(patient.id, check_in.captured_at)
     saved_id = check_in.id
     try:
         db.session.commit()

@@ -25,7 +25,10 @@ PUBLIC_PAGES = ("help.get_help", "help.link_workers")
 def _public(template: str) -> ResponseReturnValue:
     leave_session_cookie()  # kept by the worker, fetched without cookies: never a session's
     response = render_template(template, practice_text=practice_text)
-    return response, 200, {"Cache-Control": "no-cache"}
+    # The worker's copy is fetched signed out; drawn for someone signed in, the page carries
+    # their name and CSRF token, so no cache may keep it.
+    cache = "no-store" if current_user.is_authenticated else "no-cache"
+    return response, 200, {"Cache-Control": cache}
 
 
 @bp.get("/help")

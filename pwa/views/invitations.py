@@ -62,7 +62,8 @@ def cancel(patient_id: uuid.UUID) -> ResponseReturnValue:
 def turn_off(patient_id: uuid.UUID) -> ResponseReturnValue:
     """Close the patient's account: they are signed out everywhere and their phones wipe."""
     patient = _changeable(patient_id)
-    access_links.revoke_invitations(patient)
+    if access_links.revoke_invitations(patient):
+        audit("patient.invitation_cancel", patient)
     if patient.user is not None and patient.user.active:
         deactivate(patient.user)
         audit("patient.app_access_off", patient)
