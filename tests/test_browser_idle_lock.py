@@ -61,4 +61,5 @@ def test_the_phone_locks_when_idle_and_shows_nothing_until_the_pin(
     page.goto(f"{live_server}/caseload")
     enter_pin(page, TEST_PIN)
     page.get_by_role("heading", name="Your caseload").wait_for()
+
     assert patients[0].family_name in page.evaluate("document.body.innerText")

@@ -181,7 +181,10 @@ export async function lock() {
 /** Move the lock time, unless another page has locked meanwhile (then stay locked). */
 async function lockAt(until) {
   const stored = await getMeta("unlocked");
-  if (!stored) {
+  // Locked while this read was under way (Lock now, tapped: the tap is activity too): stay
+  // locked. `held` is cleared at once by lock(), and this write is queued after its delete
+  // only if it starts now, so nothing can put the keys back.
+  if (!stored || !held) {
     held = null;
     return;
   }
