@@ -232,3 +232,12 @@ PATIENT_REFERRAL_STATUSES = {
     "attended": "You have been",
     "declined": "You decided not to go",
 }
+
+
+def coming_up(follow_ups: Iterable[Any], today_starts: datetime) -> list[Any]:
+    """A patient's contacts still to come: not done, and due today or later. One due before
+    today that nobody marked done is not "coming up" (the phone's page does the same)."""
+    return sorted(
+        (f for f in follow_ups if f.done_at is None and f.due_at >= today_starts),
+        key=lambda f: f.due_at,
+    )

@@ -135,10 +135,21 @@ MY_CARE = """() => [...document.querySelectorAll('main h2, .app-coming-up li, .a
 def test_a_patient_sees_their_link_worker_contacts_and_groups_the_same_offline(
     live_server: str, page: Any, context: Any
 ) -> None:
+    from datetime import timedelta
+
+    from pwa.models import utcnow
+
+    from .conftest import make_follow_up
+
+    pat = db.session.scalar(db.select(User).where(User.username == "pat"))
+    patricia = db.session.scalar(db.select(Patient).where(Patient.user_id == pat.id))
+    make_follow_up(patricia, kind="call", due_at=utcnow() + timedelta(days=3))
+    make_follow_up(patricia, kind="visit", due_at=utcnow() - timedelta(days=3))  # missed
     sign_in_and_sync(page, live_server, "pat", home="My progress")
     online = page.evaluate(MY_CARE)
+    assert not any("A visit from your link worker" in line for line in online)  # not to come
     assert "Your link worker" in online and "Coming up" in online
-    assert any("A visit from your link worker" in line or "phone call" in line for line in online)
+    assert any("A phone call from your link worker" in line for line in online)
     assert any("Your link worker has put you in touch" in line or "suggested" in line
                for line in online)  # fmt: skip
     assert accessibility_violations(page) == [] and no_sideways_scroll(page)
@@ -152,3 +163,40 @@ def test_a_patient_sees_their_link_worker_contacts_and_groups_the_same_offline(
     # The dates are drawn on the phone in its own words; the rest is the same, line for line.
     strip = lambda lines: [line.split(": ", 1)[-1] for line in lines]  # noqa: E731
     assert strip(offline) == strip(online)
+
+
+KEPT_HELP_HAS = """async (words) => {
+  const name = (await caches.keys()).find((key) => key.startsWith('lw-shell-'));
+  const kept = name && await (await caches.open(name)).match('/help');
+  return Boolean(kept) && (await kept.text()).includes(words);
+}"""
+
+
+def test_the_practices_new_words_reach_the_phone_for_offline_help(
+    live_server: str, page: Any, context: Any
+) -> None:
+    from pwa.practice import set_practice_text
+
+    sign_in_and_sync(page, live_server, "pat", home="My progress")
+    admin = db.session.scalar(db.select(User).where(User.username == "admin"))
+    words = "Call Leeds Road Surgery on 0113 496 0000, 8am to 6pm."
+    set_practice_text("gp_practice", words, admin)
+    db.session.commit()
+    assert not page.evaluate(KEPT_HELP_HAS, words)  # kept from before the edit
+    page.evaluate("sessionStorage.removeItem('app-kept-fresh')")  # a new visit, as tomorrow's
+    page.reload()
+    eventually(page, f"() => ({KEPT_HELP_HAS})({words!r})")
+
+    context.set_offline(True)
+    page.goto(f"{live_server}/help")
+    page.get_by_text(words).wait_for()  # the kept page, with the practice's new words
+    page.goto(f"{live_server}/my-progress/check-in")
+    page.get_by_role("heading", name="How are you doing?").wait_for()
+    assert "null" not in page.inner_text("main")
+    for question in ("Overall, how satisfied are you with your life nowadays?",
+                     "Overall, to what extent do you feel",
+                     "Overall, how happy did you feel yesterday?",
+                     "On a similar scale, overall, how anxious"):  # fmt: skip
+        page.get_by_role("group", name=question).get_by_label("2", exact=True).check()
+    page.get_by_role("button", name="Save check-in").click()
+    page.get_by_test_id("help-panel").get_by_text(words).wait_for()

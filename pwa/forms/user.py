@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import Field, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
-from ..models import ROLE_NAMES
+from ..models import ROLE_NAMES, STAFF_ROLES
 from ..password_policy import MAX_PASSWORD_LENGTH, password_problem
 from .base import PageForm
 from .fields import choice_list, strip_whitespace
@@ -25,6 +25,13 @@ class UserDetailsForm(PageForm):
 
 
 class UserForm(UserDetailsForm):
+    # Staff only: a patient's account comes from an invitation on their record, which also
+    # links it to that record (an account made here could be linked to none).
+    role = RadioField(
+        "Role",
+        choices=choice_list((r, n) for r, n in ROLE_NAMES.items() if r in STAFF_ROLES),
+        validators=[InputRequired("Select a role")],
+    )
     username = StringField(
         "Username",
         filters=[strip_whitespace],

@@ -4,7 +4,7 @@ import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
 import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
 import { isUnlocked, lock } from "./js/keyring.mjs";
-import { helpPanel } from "./js/help.mjs";
+import { helpPanel, refreshKeptPages } from "./js/help.mjs";
 import { startOfflineApp, takeNeedsHelp } from "./js/offline-app.mjs";
 import { openPhone } from "./js/phone-lock.mjs";
 import { restoreSubscription, startPushSettings } from "./js/push-settings.mjs";
@@ -112,6 +112,7 @@ async function start() {
     button.hidden = !opened.ok;
     button.addEventListener("click", () => lock()); // phone-lock.mjs shows the lock
   }
+  refreshKeptPages().catch(() => undefined); // the practice's words, for offline; never blocks
   // Last, and not awaited: it waits for the service worker, which must never hold up syncing.
   for (const element of document.querySelectorAll('[data-module="app-storage"]')) {
     startStorageSettings(element).catch((error) => console.warn("Storage:", error));

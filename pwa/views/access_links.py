@@ -112,8 +112,7 @@ def _choose(code: str, *, shown_first: bool) -> ResponseReturnValue:
             begin_session(done)
             db.session.commit()
             if link.purpose == "invitation":
-                flash("Welcome. You are signed in, and this is where your progress will show.",
-                      "success")  # fmt: skip
+                flash("Welcome. You are signed in. This is your own page.", "success")
             else:
                 flash("Your new password is set and you are signed in.", "success")
             return redirect(url_for("sign_in.home"))

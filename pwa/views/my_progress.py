@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import (
     Blueprint,
     abort,
@@ -22,6 +25,7 @@ from ..measures import MEASURES, HelpThresholds, help_reasons
 from ..progress import (
     PATIENT_FOLLOW_UP_KINDS,
     PATIENT_REFERRAL_STATUSES,
+    coming_up,
     progress_charts,
     tracked_values,
 )
@@ -38,7 +42,9 @@ def my_progress() -> ResponseReturnValue:
     patient = db.session.scalar(readable_patients(current_user))
     check_ins = patient.check_ins if patient else []
     # Exactly what their phone holds (projections: a done contact is no longer theirs to see).
-    upcoming = [f for f in patient.follow_ups if f.done_at is None] if patient else []
+    zone = ZoneInfo(current_app.config["PRACTICE_TIMEZONE"])
+    today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    upcoming = coming_up(patient.follow_ups, today) if patient else []
     return render_template(
         "my_progress.html",
         patient=patient,

@@ -69,9 +69,10 @@ async function render(app) {
     sessionStorage.removeItem("app-flash");
     const needsHelp = takeNeedsHelp();
     const content = await page(app, match[1]);
+    // A page's parts that do not apply are null: replaceChildren would print them as "null".
     app.view.replaceChildren(
       flash ? h("div", { class: "nhsuk-inset-text" }, h("p", {}, flash)) : "",
-      (needsHelp && helpPanel()) || "", ...content);
+      (needsHelp && helpPanel()) || "", ...content.flat().filter((part) => part != null));
     return;
   }
 }

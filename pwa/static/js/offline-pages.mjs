@@ -184,8 +184,11 @@ export async function ownRecord() {
  * templates/_progress.html `my_care` draws them, from what the phone holds. */
 async function myCare(own, vocabulary) {
   const records = await recordsForPatient(own.id);
-  const upcoming = records.filter((r) => r.type === "followup" && !r.data.done_at)
-    .sort((a, b) => a.data.due_at.localeCompare(b.data.due_at));
+  const today = new Date();
+  today.setHours(0, 0, 0, 0); // as progress.coming_up: due today or later, not done
+  const upcoming = records.filter((r) => r.type === "followup" && !r.data.done_at &&
+                                         new Date(r.data.due_at) >= today)
+    .sort((a, b) => new Date(a.data.due_at) - new Date(b.data.due_at));
   const referrals = records.filter((r) => r.type === "referral");
   const assets = Object.fromEntries((await recordsOfType("asset")).map((a) => [a.id, a.data]));
   const group = (r) => {
@@ -203,8 +206,9 @@ async function myCare(own, vocabulary) {
   };
   return [
     h("h2", {}, "Your link worker"),
-    h("p", {}, `Your link worker is ${own.data.link_worker_name}. `,
-      h("a", { href: "/about-link-workers" }, "What your link worker can help with")),
+    h("p", {}, `Your link worker is ${own.data.link_worker_name}. To get in touch with them, ` +
+      "call the practice and ask for them."),
+    h("p", {}, h("a", { href: "/about-link-workers" }, "What your link worker can help with")),
     h("h2", {}, "Coming up"),
     upcoming.length ? h("ul", { class: "nhsuk-list nhsuk-list--bullet app-coming-up" }, upcoming.map((f) =>
       h("li", {}, `${formatDate(f.data.due_at, { time: true })}: `,

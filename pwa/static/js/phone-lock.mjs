@@ -31,7 +31,9 @@ function main() {
 /** Hide the page behind a panel titled `heading`; returns the panel. */
 function showPanel(heading, ...children) {
   document.title = `${heading} – Link worker`;
-  children.unshift(h("h1", {}, heading));
+  // "Get help now" stays in reach of someone who cannot open the phone (its page is public).
+  children.unshift(h("p", { class: "app-get-help" }, h("a", { href: "/help" }, "Get help now")),
+                   h("h1", {}, heading));
   document.documentElement.classList.add("app-locked");
   document.querySelector(".app-lock")?.remove();
   const panel = h("div", { class: "app-lock nhsuk-main-wrapper", role: "main" }, ...children);
