@@ -155,7 +155,10 @@ def seed_demo(today: date | None = None) -> bool:
         )
         db.session.add(patient)
         visits = rng.randrange(3, 7)
-        start = now - timedelta(days=28 * visits + rng.randrange(10))
+        # Midnight (UTC), so the visits land in working hours rather than the small ones.
+        start = (now - timedelta(days=28 * visits + rng.randrange(10))).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
         wellbeing = rng.uniform(0.15, 0.4)
         for v in range(visits):
             measures = {
