@@ -58,7 +58,11 @@ def test_the_public_pages_and_a_code_with_its_errors(live_server: str, page: Any
     reads_well(page, "This code does not work")
 
 
-def test_the_admins_new_pages(live_server: str, page: Any) -> None:
+def test_the_admins_new_pages(live_server: str, page: Any, app: Any) -> None:
+    enrolled = app.test_client().post("/api/v1/devices", json={
+        "username": "amara", "password": DEMO_PASSWORD, "name": "Amara's work phone"})  # fmt: skip
+    assert enrolled.status_code == 201
+    db.session.commit()
     sign_in(page, live_server, "admin", "All active patients")
     page.goto(f"{live_server}/admin/practice")
     reads_well(page, "Words for patients")
@@ -70,6 +74,10 @@ def test_the_admins_new_pages(live_server: str, page: Any) -> None:
     page.goto(f"{live_server}/admin/users")
     page.get_by_role("button", name="Give a reset link to Ben Hughes").click()
     reads_well(page, "Reset link for Ben Hughes")
+    page.goto(f"{live_server}/admin/devices")
+    reads_well(page, "Phones")
+    page.get_by_role("link", name="Cut off this phone").first.click()
+    reads_well(page, "Cut off this phone?")
     for path, heading in (
         ("/account", "Your account"),
         ("/account/password", "Change your password"),

@@ -92,6 +92,8 @@ class Device(Model):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The end of its last sync: what the admin's devices page shows (pwa/phones.py).
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Revoked (an admin cut the phone off, or the person was deactivated): the phone wipes
     # what it holds. Ended (signed out, password or role changed): the token stops working,
     # and the phone keeps everything until its person signs in again.

@@ -42,6 +42,8 @@ def sync(
          "at": utcnow()}
         for o in outcomes if o.audit_action
     ]  # fmt: skip
+    if device is not None:
+        device.last_synced_at = utcnow()
     if audits:  # one INSERT for the batch, in the batch's transaction
         db.session.execute(insert(AuditEvent), audits)
     if actor.role == "patient":  # their own check-in does what a due self check-in asked
