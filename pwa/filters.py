@@ -57,6 +57,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_value, "score")
     app.add_template_filter(need_name, "need_name")
     app.add_template_filter(lambda reason: HELP_REASONS.get(reason, reason), "help_reason")
+    from .audit_trail import action_name
+
+    app.add_template_filter(action_name, "audit_action")
     # The practice's words for its patients (pwa/practice.py), read where a page shows them.
     from .practice import practice_text
 

@@ -40,6 +40,8 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/admin/users/00000000-0000-4000-8000-000000000000/edit", (302, 404, 404, 404)),
     ("/admin/practice", (302, 404, 404, 200)),
     ("/admin/devices", (302, 404, 404, 200)),
+    ("/admin/audit", (302, 404, 404, 200)),
+    ("/admin/audit?patient={own}", (302, 404, 404, 200)),
     ("/admin/users/{worker_id}/devices", (302, 404, 404, 200)),
     ("/admin/devices/00000000-0000-4000-8000-000000000000/revoke", (302, 404, 404, 404)),
     ("/admin/assets", (302, 403, 403, 200)),

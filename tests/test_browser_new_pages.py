@@ -74,6 +74,8 @@ def test_the_admins_new_pages(live_server: str, page: Any, app: Any) -> None:
     page.goto(f"{live_server}/admin/users")
     page.get_by_role("button", name="Give a reset link to Ben Hughes").click()
     reads_well(page, "Reset link for Ben Hughes")
+    page.goto(f"{live_server}/admin/audit")
+    reads_well(page, "Audit trail")
     page.goto(f"{live_server}/admin/devices")
     reads_well(page, "Phones")
     page.get_by_role("link", name="Cut off this phone").first.click()
