@@ -101,3 +101,24 @@ def test_the_list_is_paged_oldest_first(client: FlaskClient, admin: User, worker
     assert rows("?page=3") == 20
     assert rows("?page=999") == 20  # past the end: the last page
     assert rows("?page=abc") == 50
+
+
+def test_the_detail_is_in_words_side_by_side_with_what_differs_marked(
+    client: FlaskClient, admin: User, worker: User, patient: Patient
+) -> None:
+    import re
+
+    review_id = kept_conflict(client, worker, patient)
+    sign_in(client, admin)
+    detail = client.get(f"/admin/sync-reviews/{review_id}").get_data(as_text=True)
+    assert f'<span class="nhsuk-caption-l">{patient.full_name}</span>' in detail
+    assert "1 thing differs from the record as it is now" in detail
+    rows = re.findall(r'<tr class="nhsuk-table__row( app-differs)?">\s*<th[^>]*>(.*?)</th>', detail)
+    assert [label for shaded, label in rows if shaded] == [
+        'Notes <strong class="nhsuk-tag nhsuk-tag--yellow">Differs</strong>'
+    ]
+    assert "20 November 2026 at 10:30am" in detail  # the moment, as the record shows it
+    assert "Loneliness or isolation" in detail
+    assert "Loneliness (UCLA 3-item scale):" in detail  # answers under the measure's name
+    assert "patient_id" not in detail and "captured_at" not in detail  # no raw field names
+    assert str(patient.id) not in detail.split("/patients/")[0]  # no bare ids in the table

@@ -4,11 +4,11 @@ changes for patients who had left the sender's caseload while they were offline.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from .. import review_words
 from ..access import role_required
 from ..audit import audit
 from ..extensions import db
@@ -68,9 +68,11 @@ def show_review(review_id: int) -> ResponseReturnValue:
           patient_id=patient_id)  # fmt: skip
     db.session.commit()
     sender = db.session.get(User, review.user_id)
-    fields: list[tuple[str, Any]] = sorted(review.data.items())
+    held = review_words.current(review.record_type, review.record_id)
     return render_template(
-        "admin/sync_review.html", review=review, sender=sender, fields=fields,
+        "admin/sync_review.html", review=review, sender=sender,
+        rows=review_words.side_by_side(review.record_type, review.data, held),
+        patient=db.session.get(Patient, patient_id) if patient_id else None,
         patient_id=patient_id, reasons=REASONS, form=ResolveForm(),
     )  # fmt: skip
 
