@@ -216,6 +216,8 @@ def _judge(sent: Sent, batch: Batch) -> Outcome:
                        code="content_differs", server_record=existing)  # fmt: skip
     scope.check_write(actor, patient, record_type=kind.name, adding=False, field="id")
     if sent.base_version != existing.version:
+        if kind.agrees(existing, values):  # two people did the same thing: nothing to decide
+            return Outcome(str(sent.id), "duplicate", version=existing.version)
         _keep_for_review("conflict", sent, batch)
         return Outcome(str(sent.id), "conflict", version=existing.version,
                        code="stale_version", server_record=existing)  # fmt: skip

@@ -31,6 +31,9 @@ class RecordType:
     author_column: str | None = None
     # Fields a phone may leave out to mean "as it is" (the caller, or the patient's worker).
     defaulted: tuple[str, ...] = ()
+    # Moments two people may both set, each with their own clock, meaning the same thing: a
+    # follow-up marked done on two phones is done, whichever moment was first stored.
+    same_once_set: tuple[str, ...] = ()
 
     @property
     def immutable(self) -> bool:
@@ -46,6 +49,18 @@ class RecordType:
             for name, value in values.items()
             if not (value is None and name in self.defaulted)
         )
+
+    def agrees(self, record: Any, values: dict[str, Any]) -> bool:
+        """Whether the phone's change says what the stored record already says, allowing for
+        two people setting the same moment with their own clocks (same_once_set): two phones
+        doing the same thing, which the server settles itself rather than queue for review."""
+        return all(
+            getattr(record, name) == value
+            or (name in self.same_once_set and value is not None
+                and getattr(record, name) is not None)
+            for name, value in values.items()
+            if not (value is None and name in self.defaulted)
+        )  # fmt: skip
 
 
 RECORD_TYPES: dict[str, RecordType] = {
@@ -77,6 +92,7 @@ RECORD_TYPES: dict[str, RecordType] = {
             ),
             casework.change_follow_up,
             defaulted=("assigned_to_id",),
+            same_once_set=("done_at",),
         ),
         RecordType(
             "referral",
