@@ -41,6 +41,8 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/admin/practice", (302, 404, 404, 200)),
     ("/admin/devices", (302, 404, 404, 200)),
     ("/admin/audit", (302, 404, 404, 200)),
+    ("/admin/export", (302, 404, 404, 200)),
+    ("/patients/{own}/fhir.json", (302, 404, 404, 200)),
     ("/admin/audit?patient={own}", (302, 404, 404, 200)),
     ("/admin/users/{worker_id}/devices", (302, 404, 404, 200)),
     ("/admin/devices/00000000-0000-4000-8000-000000000000/revoke", (302, 404, 404, 404)),
