@@ -112,3 +112,27 @@ def test_only_admins_export(
         assert caller.get(f"/patients/{recorded.id}/fhir.json").status_code == 404
         assert caller.get("/admin/export/fhir/Patient.ndjson").status_code == 404
         assert caller.get("/admin/export").status_code == 404
+
+
+def test_the_check_ins_spreadsheet_has_a_row_per_measure_and_runs_no_formula(
+    client: FlaskClient, admin: User, worker: User, recorded: Patient
+) -> None:
+    import csv
+    import io
+
+    hostile = make_patient(worker, given_name="=cmd|' /C calc'!A0", family_name="-1")
+    make_check_in(hostile, worker, measures={
+        "ucla3": {"companionship": 3, "left_out": 3, "isolated": 3}})  # fmt: skip
+    sign_in(client, admin)
+    response = client.get("/admin/export/check-ins.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:2] == ["Check-in", "Patient"]
+    assert len(rows) == 1 + 3 + 1  # Margaret: ONS4 and SWEMWBS, then UCLA-3; the hostile one
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    [bad] = [row for row in rows if "calc" in row[1]]
+    assert bad[1] == "'=cmd|' /C calc'!A0 -1" and bad[8] == "9 (lonely)"
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.action == "patient.export_check_ins"))  # fmt: skip
