@@ -127,7 +127,7 @@ def events(filters: Filters, zone: ZoneInfo) -> Select[tuple[AuditEvent, User, P
         query = query.where(AuditEvent.action == filters.action)
     if filters.since:
         query = query.where(AuditEvent.at >= datetime.combine(filters.since, time(), zone))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # the calendar's last day: no end at all
         end = datetime.combine(filters.until + timedelta(days=1), time(), zone)
         query = query.where(AuditEvent.at < end)
     return query  # type: ignore[return-value]

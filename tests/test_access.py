@@ -46,11 +46,11 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/admin/audit?patient={own}", (302, 404, 404, 200)),
     ("/admin/users/{worker_id}/devices", (302, 404, 404, 200)),
     ("/admin/devices/00000000-0000-4000-8000-000000000000/revoke", (302, 404, 404, 404)),
-    ("/admin/assets", (302, 403, 403, 200)),
-    ("/admin/assets/new", (302, 403, 403, 200)),
-    ("/admin/assets/{asset}/edit", (302, 403, 403, 200)),
-    ("/admin/sync-reviews", (302, 403, 403, 200)),
-    ("/admin/sync-reviews/999", (302, 403, 403, 404)),
+    ("/admin/assets", (302, 404, 404, 200)),
+    ("/admin/assets/new", (302, 404, 404, 200)),
+    ("/admin/assets/{asset}/edit", (302, 404, 404, 200)),
+    ("/admin/sync-reviews", (302, 404, 404, 200)),
+    ("/admin/sync-reviews/999", (302, 404, 404, 404)),
     ("/sync-status", (200, 200, 200, 200)),  # the data-free shell: the phone draws its own
     # Public, with no patient data: help must reach anyone, and a code is used before sign-in.
     ("/help", (200, 200, 200, 200)),

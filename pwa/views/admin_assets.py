@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..access import role_required
+from ..access import admin_only
 from ..audit import audit
 from ..extensions import db
 from ..forms.asset import AssetForm
@@ -18,7 +18,7 @@ bp = Blueprint("admin_assets", __name__, url_prefix="/admin/assets")
 
 
 @bp.get("")
-@role_required("admin")
+@admin_only
 def list_assets() -> ResponseReturnValue:
     """List every asset, including those closed to referrals."""
     assets = search_assets(request.args.get("q", "")[:200], "", include_inactive=True)
@@ -26,7 +26,7 @@ def list_assets() -> ResponseReturnValue:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required("admin")
+@admin_only
 def add_asset() -> ResponseReturnValue:
     """Add a community asset to the directory."""
     form = AssetForm()
@@ -41,7 +41,7 @@ def add_asset() -> ResponseReturnValue:
 
 
 @bp.route("/<uuid:asset_id>/edit", methods=["GET", "POST"])
-@role_required("admin")
+@admin_only
 def edit_asset(asset_id: uuid.UUID) -> ResponseReturnValue:
     """Change a community asset's details, or close it to referrals."""
     asset = db.session.get(CommunityAsset, asset_id)

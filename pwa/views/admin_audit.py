@@ -56,7 +56,9 @@ def trail() -> ResponseReturnValue:
 def export() -> ResponseReturnValue:
     """The filtered trail as CSV, every row (no paging), safe to open in a spreadsheet."""
     filters, _ = read_filters(request.args)
-    audit("audit.export", record_type="audit", patient_id=filters.patient_id)
+    # Named only if the patient exists (their row may be gone; the trail about them is not).
+    patient = db.session.get(Patient, filters.patient_id) if filters.patient_id else None
+    audit("audit.export", record_type="audit", patient=patient)
     db.session.commit()
     rows = db.session.execute(events(filters, _zone()).execution_options(yield_per=500))
     # Built whole, a few hundred rows read at a time: a practice's trail is megabytes, not more,

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from .. import review_words
-from ..access import role_required
+from ..access import admin_only
 from ..audit import audit
 from ..extensions import db
 from ..forms.base import PageForm
@@ -40,7 +40,7 @@ def _patient_id(review: SyncReview) -> uuid.UUID | None:
 
 
 @bp.get("")
-@role_required("admin")
+@admin_only
 def list_reviews() -> ResponseReturnValue:
     """List the kept changes still to look at, oldest first, a page at a time, no patient detail."""
     waiting = db.select(SyncReview).where(SyncReview.resolved_at.is_(None))
@@ -59,7 +59,7 @@ def list_reviews() -> ResponseReturnValue:
 
 
 @bp.get("/<int:review_id>")
-@role_required("admin")
+@admin_only
 def show_review(review_id: int) -> ResponseReturnValue:
     """Show what the phone sent beside a link to the record as the server holds it."""
     review = db.session.get(SyncReview, review_id) or abort(404)
@@ -78,7 +78,7 @@ def show_review(review_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<int:review_id>/resolve")
-@role_required("admin")
+@admin_only
 def resolve_review(review_id: int) -> ResponseReturnValue:
     """Mark a kept change as dealt with (anything to copy over is done on the record itself)."""
     review = db.session.get(SyncReview, review_id) or abort(404)
