@@ -63,6 +63,9 @@ def test_finding_audit_csv_for_unknown_patient_id_is_not_a_500(
         connection.execute("PRAGMA foreign_keys=ON")
 
     sign_in(client, admin)
+    if db.engine.dialect.name != "sqlite":  # PostgreSQL enforces the key itself
+        assert client.get(f"/admin/audit.csv?patient={uuid.uuid4()}").status_code in (200, 400)
+        return
     event.listen(db.engine, "connect", foreign_keys_on)
     try:
         db.session.remove()
