@@ -62,6 +62,11 @@ DEFAULTS: dict[str, Any] = {
     # Where the counters live, shared by every worker: this database, or redis://host:6379.
     "RATELIMIT_STORAGE_URI": "database://",
     "PRACTICE_TIMEZONE": "Europe/London",
+    # The community directory's review list (pwa/directory_review.py): an asset whose details
+    # nobody has confirmed for this many months, or whose referrals that reached an outcome in
+    # the last year were mostly declined (at least this many), is listed for an admin.
+    "ASSET_CHECK_MONTHS": 6,
+    "ASSET_DECLINED_AT_LEAST": 3,
     "FORCE_HTTPS": False,
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
     # ProxyFix): 0 trusts none, as the app must when it faces the internet itself. Sign-in

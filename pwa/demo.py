@@ -47,6 +47,15 @@ PATIENTS = (
     ("Robert", "Evans", ["food", "debt", "housing"], "Using food banks; facing eviction."),
 )
 
+# Patients whose time with the service has ended, so the outcomes report has discharges to show:
+# (given name, family name, needs, why referred, why discharged).
+PAST_PATIENTS = (
+    ("Eileen", "Murphy", ["loneliness"], "Bereaved, not leaving the house.", "goals_met"),
+    ("Kwame", "Asante", ["debt", "benefits"], "Benefit sanction, rent arrears.", "goals_met"),
+    ("Joan", "Fletcher", ["housing"], "Needed adaptations at home.", "moved_away"),
+    ("Daniel", "Byrne", ["mental_wellbeing"], "Low mood after redundancy.", "no_contact"),
+)
+
 ASSETS = (
     ("Chapeltown Lunch Club", "social_groups", "Weekly hot lunch and company for over-60s."),
     ("Knit and Natter", "social_groups", "Friendly craft group in the library, all welcome."),
@@ -135,8 +144,16 @@ def seed_demo(today: date | None = None) -> bool:
     db.session.add_all(assets)
 
     workers = [users["amara"], users["ben"]]
-    for i, (given, family, needs, reason) in enumerate(PATIENTS):
+    people = [(*row, None) for row in PATIENTS] + list(PAST_PATIENTS)
+    for i, (given, family, needs, reason, discharged_because) in enumerate(people):
         worker = workers[i % 2]
+        visits = rng.randrange(3, 7)
+        # Midnight (UTC), so the visits land in working hours rather than the small ones. Past
+        # patients' visits ended some months ago, when they were discharged.
+        ended = timedelta(days=rng.randrange(30, 200)) if discharged_because else timedelta()
+        start = (now - ended - timedelta(days=28 * visits + rng.randrange(10))).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
         patient = Patient(
             given_name=given,
             family_name=family,
@@ -152,13 +169,14 @@ def seed_demo(today: date | None = None) -> bool:
             referral_reason=reason,
             consent_to_contact=True,
             user=users["pat"] if given == "Patricia" else None,
+            # Referred in a few days before the first visit.
+            created_at=start - timedelta(days=rng.randrange(2, 9)),
         )
+        if discharged_because:
+            patient.status = "discharged"
+            patient.discharged_at = start + timedelta(days=28 * visits)
+            patient.discharge_reason = discharged_because
         db.session.add(patient)
-        visits = rng.randrange(3, 7)
-        # Midnight (UTC), so the visits land in working hours rather than the small ones.
-        start = (now - timedelta(days=28 * visits + rng.randrange(10))).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
         wellbeing = rng.uniform(0.15, 0.4)
         for v in range(visits):
             measures = {
@@ -188,6 +206,8 @@ def seed_demo(today: date | None = None) -> bool:
                 )
             )
             wellbeing = min(0.9, wellbeing + rng.uniform(-0.03, 0.12))
+        if discharged_because:
+            continue  # nothing coming up, and no referrals, for someone who has left
         due = datetime.combine(
             today + timedelta(days=rng.randrange(-2, 15)), datetime.min.time(), now.tzinfo
         ) + timedelta(hours=10)
@@ -202,13 +222,22 @@ def seed_demo(today: date | None = None) -> bool:
         )
         matching = [a for a in assets if a.category in {*needs, *(f"{n}s" for n in needs)}]
         for asset in rng.sample(matching or assets, k=min(2, len(matching or assets))):
+            status = rng.choice(["referred", "attended", "suggested", "attended", "declined"])
+            made = start + timedelta(days=rng.randrange(1, 20), hours=11)
             db.session.add(
                 AssetReferral(
                     patient=patient,
                     asset=asset,
                     note="",
-                    status=rng.choice(["referred", "attended", "suggested"]),
+                    status=status,
                     created_by=worker,
+                    created_at=made,
+                    referred_at=made if status in ("referred", "attended") else None,
+                    attended_at=(
+                        made + timedelta(days=rng.randrange(3, 30))
+                        if status == "attended"
+                        else None
+                    ),
                 )
             )
     db.session.commit()

@@ -27,6 +27,7 @@ def patient_for_staff(patient: Patient) -> dict[str, Any]:
         "postcode": patient.postcode,
         "link_worker_id": str(patient.link_worker_id),
         "status": patient.status,
+        "discharge_reason": patient.discharge_reason,
         "needs": list(patient.needs),
         "referral_reason": patient.referral_reason,
         "consent_to_contact": patient.consent_to_contact,
@@ -119,6 +120,7 @@ def asset_for_everyone(asset: CommunityAsset) -> dict[str, Any]:
         "opening_times": asset.opening_times,
         "url": asset.url,
         "active": asset.active,
+        "checked_at": asset.checked_at.isoformat() if asset.checked_at else None,
     }
 
 

@@ -135,7 +135,7 @@ def test_a_link_worker_cannot_change_another_workers_patient(
     sign_in(client, worker)
     pid = others_patient.id
     url, data = {
-        "discharge": (f"/patients/{pid}/discharge", {}),
+        "discharge": (f"/patients/{pid}/discharge", {"reason": "goals_met"}),
         "complete_follow_up": (f"/follow-ups/{follow_up.id}/done", {}),
         "update_referral": (f"/referrals/{referral.id}/status", {"status": "attended"}),
         "check_in": (

@@ -421,7 +421,7 @@ def test_a_discharged_patient_is_purged_from_the_phone(
 ) -> None:
     cursor = sync(client, token)["cursor"]
     sign_in(client, worker)
-    client.post(f"/patients/{patient.id}/discharge")
+    client.post(f"/patients/{patient.id}/discharge", data={"reason": "goals_met"})
     changes = sync(client, token, cursor=cursor)["changes"]
     assert changes == [{"id": str(patient.id), "type": "patient", "deleted": True}]
 
@@ -545,3 +545,27 @@ def test_an_admin_device_sees_every_patient_and_the_directory(
     asset = make_asset()
     ids = {c["id"] for c in sync(client, enrol(client, admin))["changes"]}
     assert ids == {str(patient.id), str(others_patient.id), str(asset.id)}
+
+
+def test_a_phone_discharges_with_a_reason_and_a_reason_alone_changes_nothing(
+    client: FlaskClient, token: str, worker: User
+) -> None:
+    change = patient_change()
+    sync(client, token, [change])
+    patient = db.session.get(Patient, uuid.UUID(change["id"]))
+    # A reason without a discharge is not stored: the patient is still active.
+    alone = patient_change(change["id"], base=1, discharge_reason="goals_met")
+    assert sync(client, token, [alone])["results"][0]["status"] in ("applied", "duplicate")
+    db.session.expire_all()
+    assert (patient.status, patient.discharge_reason) == ("active", None)
+    version = patient.version
+    wrong = patient_change(change["id"], base=version, status="discharged",
+                           discharge_reason="bored")  # fmt: skip
+    result = sync(client, token, [wrong])["results"][0]
+    assert result["status"] == "rejected" and "discharge_reason" in result["errors"]
+    right = patient_change(change["id"], base=version, status="discharged",
+                           discharge_reason="referred_on")  # fmt: skip
+    assert sync(client, token, [right])["results"][0]["status"] == "applied"
+    db.session.expire_all()
+    assert (patient.status, patient.discharge_reason) == ("discharged", "referred_on")
+    assert patient.discharged_at is not None

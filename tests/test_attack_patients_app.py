@@ -310,7 +310,7 @@ def test_an_invitation_given_before_a_discharge_does_not_come_back_with_a_reopen
     patient = make_patient(worker, given_name="Rui", family_name="Costa")
     sign_in(client, worker)
     code = invite(client, patient)
-    client.post(f"/patients/{patient.id}/discharge")
+    client.post(f"/patients/{patient.id}/discharge", data={"reason": "goals_met"})
     assert fresh(app).get(path_of(code)).status_code == 404
     db.session.expire_all()
     reopened = db.session.get(Patient, patient.id)

@@ -53,7 +53,9 @@ def test_seed_demo_builds_a_realistic_practice(runner: Any) -> None:
     roles = sorted(db.session.scalars(db.select(User.role)))
     assert roles == ["admin", "link_worker", "link_worker", "patient"]
     patients = db.session.scalars(db.select(Patient)).all()
-    assert len(patients) == 12
+    assert len(patients) == 16
+    assert sorted(p.discharge_reason or "" for p in patients if p.status == "discharged") == [
+        "goals_met", "goals_met", "moved_away", "no_contact"]  # fmt: skip
     assert all(is_valid_nhs_number(p.nhs_number) for p in patients)
     assert {p.link_worker.username for p in patients} == {"amara", "ben"}
     assets = db.session.scalars(db.select(CommunityAsset)).all()
@@ -71,7 +73,7 @@ def test_seed_demo_twice_says_it_is_there_and_adds_nothing(runner: Any) -> None:
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0
     assert "already in this database" in again.output
-    assert db.session.scalar(db.select(db.func.count(Patient.id))) == 12
+    assert db.session.scalar(db.select(db.func.count(Patient.id))) == 16
 
 
 def test_seed_demo_refuses_a_database_with_real_records(runner: Any) -> None:

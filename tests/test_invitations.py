@@ -214,7 +214,7 @@ def test_a_discharged_patients_invitation_stops_working(
 ) -> None:
     sign_in(client, worker)
     _, path = invite(client, new_patient)
-    client.post(f"/patients/{new_patient.id}/discharge")
+    client.post(f"/patients/{new_patient.id}/discharge", data={"reason": "goals_met"})
     assert app.test_client().get(path).status_code == 404
     assert client.post(f"/patients/{new_patient.id}/invitation").status_code == 404
 

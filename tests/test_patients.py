@@ -159,13 +159,37 @@ def test_discharging_takes_a_patient_off_the_caseload_but_keeps_the_record(
     client: FlaskClient, worker: User, patient: Patient
 ) -> None:
     sign_in(client, worker)
-    response = client.post(f"/patients/{patient.id}/discharge", follow_redirects=True)
+    record = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert f'href="/patients/{patient.id}/discharge"' in record  # a link to ask first, not a button
+    ask = client.get(f"/patients/{patient.id}/discharge").get_data(as_text=True)
+    assert "Discharge Patricia?" in ask and "Goals met" in ask and "Died" in ask
+    unsure = client.post(f"/patients/{patient.id}/discharge")
+    assert "Select why they are being discharged" in unsure.get_data(as_text=True)
+    db.session.expire_all()
+    assert patient.status == "active"
+    response = client.post(f"/patients/{patient.id}/discharge", data={"reason": "moved_away"},
+                           follow_redirects=True)  # fmt: skip
     page = response.get_data(as_text=True)
-    assert "Patricia Walsh has been discharged" in page
+    assert "Patricia Walsh has been discharged: moved away" in page
     assert "No active patients yet" in page
     db.session.expire_all()
     assert patient.status == "discharged" and patient.discharged_at is not None
-    assert "Discharged patient" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert patient.discharge_reason == "moved_away"
+    record = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "Discharged patient" in record and ": moved away." in record
+    assert (
+        client.post(f"/patients/{patient.id}/discharge", data={"reason": "<b>"}).status_code == 302
+    )
+
+
+def test_a_discharge_reason_must_be_one_of_the_list(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    sign_in(client, worker)
+    page = client.post(f"/patients/{patient.id}/discharge", data={"reason": "bored"})
+    assert "Not a valid choice" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert patient.status == "active" and patient.discharge_reason is None
 
 
 def test_the_caseload_lists_only_active_patients_of_this_worker(
@@ -259,7 +283,7 @@ def test_a_discharged_patients_record_offers_only_what_may_still_be_done(
     make_follow_up(patient)
     make_referral(patient, make_asset(), worker)
     sign_in(client, worker)
-    client.post(f"/patients/{patient.id}/discharge")
+    client.post(f"/patients/{patient.id}/discharge", data={"reason": "goals_met"})
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     for offer in ("Edit details", "Mark as done", "Record a check-in", ">Update<"):
         assert offer not in page, offer

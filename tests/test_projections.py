@@ -46,7 +46,8 @@ def records(worker: User, patient: Patient) -> dict[str, object]:
 def test_staff_receive_each_record_as_the_contract_names_it(records: dict[str, object]) -> None:
     assert set(patient_for_staff(records["patient"])) == {  # type: ignore[arg-type]
         "given_name", "family_name", "date_of_birth", "nhs_number", "phone", "postcode",
-        "link_worker_id", "status", "needs", "referral_reason", "consent_to_contact"}  # fmt: skip
+        "link_worker_id", "status", "discharge_reason", "needs", "referral_reason",
+        "consent_to_contact"}  # fmt: skip
     assert set(check_in_for_staff(records["checkin"])) == {  # type: ignore[arg-type]
         "patient_id", "captured_at", "source", "measures", "scores", "needs", "notes",
         "amends"}  # fmt: skip
@@ -56,7 +57,7 @@ def test_staff_receive_each_record_as_the_contract_names_it(records: dict[str, o
         "patient_id", "asset_id", "status", "note"}  # fmt: skip
     assert set(asset_for_everyone(records["asset"])) == {  # type: ignore[arg-type]
         "name", "category", "description", "contact", "address", "postcode", "opening_times",
-        "url", "active"}  # fmt: skip
+        "url", "active", "checked_at"}  # fmt: skip
 
 
 def test_a_patient_receives_only_what_their_own_pages_show(

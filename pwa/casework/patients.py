@@ -24,6 +24,7 @@ def new_patient_row(actor: User, record_id: uuid.UUID, values: dict[str, Any]) -
         "link_worker_id": link_worker_for(actor, values.get("link_worker_id"), "link_worker_id"),
         "status": status,
         "discharged_at": utcnow() if status == "discharged" else None,
+        "discharge_reason": values.get("discharge_reason") if status == "discharged" else None,
     }
 
 
@@ -48,9 +49,11 @@ def change_patient(actor: User, patient: Patient, values: dict[str, Any]) -> Non
         )
     status = values.get("status") or patient.status
     values.pop("status", None)
+    reason = values.pop("discharge_reason", None)
     if status != patient.status:
         values["status"] = status
         values["discharged_at"] = utcnow() if status == "discharged" else None
+        values["discharge_reason"] = reason if status == "discharged" else None
         if status == "discharged":  # an invitation given before must not work if reopened
             revoke_invitations(patient)
     moved_from = patient.link_worker_id

@@ -9,7 +9,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..casework import rules
-from ..models import NEEDS
+from ..models import DISCHARGE_REASONS, NEEDS
 from .base import PageForm
 from .fields import CheckboxListField, MemorableDateField, choice_list, strip_whitespace
 
@@ -93,4 +93,10 @@ class AssignForm(PageForm):
 
 
 class DischargeForm(PageForm):
-    """A button: the CSRF token is the whole form."""
+    """Why the patient is leaving the caseload: the outcomes report counts these."""
+
+    reason = RadioField(
+        "Why are they leaving the caseload?",
+        choices=choice_list(DISCHARGE_REASONS.items()),
+        validators=[InputRequired("Select why they are being discharged")],
+    )

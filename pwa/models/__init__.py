@@ -6,7 +6,7 @@ from .access_links import LINK_PURPOSES, AccessLink, CheckInLook, PracticeText
 from .assets import ASSET_CATEGORIES, CommunityAsset
 from .audit import AuditEvent
 from .base import Synced, UTCDateTime, change_counter, new_epoch, utcnow
-from .patients import NEEDS, PATIENT_STATUSES, Patient
+from .patients import DISCHARGE_REASONS, NEEDS, PATIENT_STATUSES, Patient
 from .push import (
     DELIVERY_STATUSES,
     NOTICE_KINDS,
@@ -31,6 +31,7 @@ __all__ = [
     "ASSET_CATEGORIES",
     "CHECKIN_SOURCES",
     "DELIVERY_STATUSES",
+    "DISCHARGE_REASONS",
     "FOLLOW_UP_KINDS",
     "LINK_PURPOSES",
     "NEEDS",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from .base import Synced
+from .base import Synced, UTCDateTime
 
 ASSET_CATEGORIES = {
     "social_groups": "Social groups and clubs",
@@ -36,6 +38,8 @@ class CommunityAsset(Synced, Model):
     opening_times: Mapped[str] = mapped_column(Text, nullable=False, default="")
     url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # When an admin last confirmed the details are still right (None: never since it was added).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def category_name(self) -> str:

@@ -31,6 +31,15 @@ NEEDS = {
     "other": "Something else",
 }
 PATIENT_STATUSES = ("active", "discharged")
+# Why a patient left the caseload, as the outcomes report counts them.
+DISCHARGE_REASONS = {
+    "goals_met": "Goals met",
+    "declined": "Declined further support",
+    "moved_away": "Moved away",
+    "no_contact": "Could not be contacted",
+    "referred_on": "Referred on to another service",
+    "died": "Died",
+}
 
 
 class Patient(Synced, Model):
@@ -54,6 +63,8 @@ class Patient(Synced, Model):
     referral_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     consent_to_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One of DISCHARGE_REASONS; None while active, and for discharges from before it was asked.
+    discharge_reason: Mapped[str | None] = mapped_column(String(30))
     # The change sequence number at which the patient last entered a caseload (added, reassigned
     # or reactivated): the feed then sends all their records, however old, to the new phone.
     scope_seq: Mapped[int | None] = mapped_column(BigInteger)
@@ -91,6 +102,10 @@ class Patient(Synced, Model):
     @property
     def nhs_number_display(self) -> str:
         return format_nhs_number(self.nhs_number) if self.nhs_number else ""
+
+    @property
+    def discharge_reason_name(self) -> str:
+        return DISCHARGE_REASONS.get(self.discharge_reason or "", "Not recorded")
 
     @property
     def need_names(self) -> list[str]:

@@ -49,7 +49,7 @@ class CheckIn(Synced, Model):
     scores: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, nullable=False)
     needs: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    amends_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("check_ins.id"))
+    amends_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("check_ins.id"), index=True)
     device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"))
 
     patient: Mapped[Patient] = relationship(back_populates="check_ins")
@@ -103,6 +103,10 @@ class AssetReferral(Synced, Model):
     )
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="suggested")
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # When it reached "referred" and "attended" (server time, set by pwa/casework/referrals.py),
+    # for the outcomes report's time from referral to attendance.
+    referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
 
     patient: Mapped[Patient] = relationship(back_populates="referrals")

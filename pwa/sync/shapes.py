@@ -31,7 +31,13 @@ from pydantic_core import PydanticCustomError
 
 from ..casework import rules
 from ..measures import MEASURES, MeasureError, score_all
-from ..models import FOLLOW_UP_KINDS, NEEDS, PATIENT_STATUSES, REFERRAL_STATUSES
+from ..models import (
+    DISCHARGE_REASONS,
+    FOLLOW_UP_KINDS,
+    NEEDS,
+    PATIENT_STATUSES,
+    REFERRAL_STATUSES,
+)
 
 RECORD_TYPE_NAMES = ("patient", "checkin", "followup", "referral")
 MAX_CHANGES = 500
@@ -223,6 +229,7 @@ if TYPE_CHECKING:  # what each field holds once checked
     Phone: TypeAlias = str | None
     Postcode: TypeAlias = str | None
     PatientStatus: TypeAlias = str
+    DischargeReason: TypeAlias = str
     FollowUpKind: TypeAlias = str
     ReferralStatus: TypeAlias = str
     RecordTypeName: TypeAlias = str
@@ -235,6 +242,7 @@ else:
     Phone = OptionalText(40, rules.phone)
     Postcode = OptionalText(10, rules.postcode)
     PatientStatus = Choice(PATIENT_STATUSES, default="active")
+    DischargeReason = Choice(DISCHARGE_REASONS)
     FollowUpKind = Choice(FOLLOW_UP_KINDS)
     ReferralStatus = Choice(REFERRAL_STATUSES, default="suggested")
     RecordTypeName = Choice(RECORD_TYPE_NAMES)
@@ -260,6 +268,9 @@ class PatientData(Shape):
     postcode: Postcode = None
     link_worker_id: RecordId | None = Field(None, description="defaults to the caller")
     status: PatientStatus = "active"
+    discharge_reason: DischargeReason | None = Field(
+        None, description="why, when this change discharges the patient; else ignored"
+    )
     needs: NeedCodes = []
     referral_reason: Reason = ""
     consent_to_contact: Flag = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -93,7 +93,6 @@ def show_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
         check_ins=list(reversed(patient.check_ins)),
         outcomes=outcomes(patient.check_ins),
         assign_form=assign_form,
-        discharge_form=DischargeForm(),
         done_form=FollowUpDoneForm(),
         status_form=ReferralStatusForm(),
     )
@@ -123,19 +122,24 @@ def assign_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     return redirect(url_for("patients.show_patient", patient_id=patient.id))
 
 
-@bp.post("/patients/<uuid:patient_id>/discharge")
+@bp.route("/patients/<uuid:patient_id>/discharge", methods=["GET", "POST"])
 @role_required("admin", "link_worker")
 def discharge_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
-    """Discharge a patient from the caseload (their record is kept)."""
+    """Ask why, then discharge a patient from the caseload (their record is kept)."""
     patient = patient_or_404(patient_id, action="patient.view_for_change")
-    if not DischargeForm().validate_on_submit():
-        abort(400)
-    if patient.status == "active":
-        try:
-            casework.change_patient(current_user, patient, {"status": "discharged"})
-        except Refused as refusal:
-            return refused_page(refusal, patient)
-        audit("patient.discharge", patient)
-        db.session.commit()
-        flash(f"{patient.full_name} has been discharged", "success")
+    if patient.status != "active":
+        return redirect(url_for("patients.show_patient", patient_id=patient.id))
+    form = DischargeForm()
+    if not form.validate_on_submit():
+        return render_template("patients/discharge.html", patient=patient, form=form)
+    try:
+        casework.change_patient(
+            current_user, patient, {"status": "discharged", "discharge_reason": form.reason.data}
+        )
+    except Refused as refusal:
+        return refused_page(refusal, patient)
+    audit("patient.discharge", patient)
+    db.session.commit()
+    flash(f"{patient.full_name} has been discharged: {patient.discharge_reason_name.lower()}",
+          "success")  # fmt: skip
     return redirect(url_for("caseload.caseload"))

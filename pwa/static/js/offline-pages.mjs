@@ -169,7 +169,8 @@ export async function assetPage({ vocabulary }, assetId) {
     h("span", { class: "nhsuk-caption-l" }, vocabulary.asset_categories[a.category] ?? ""),
     titled(a.name), h("p", {}, a.description),
     summaryList([["Contact", a.contact], ["Address", [a.address, a.postcode].filter(Boolean).join(", ")],
-                 ["Opening times", a.opening_times], ["Website", a.url]]),
+                 ["Opening times", a.opening_times],
+                 ["Details checked", a.checked_at ? formatDate(a.checked_at) : "Not yet"], ["Website", a.url]]),
     h("p", {}, button(`/assets/${assetId}/refer${patient ? `?patient=${patient}` : ""}`,
                       "Refer a patient")),
   ];
