@@ -8,6 +8,7 @@ time, and as CSV. The CSV is made safe for spreadsheets: a cell that would start
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -58,10 +59,14 @@ ACTION_NAMES: dict[str, str] = {
     "user.reset_used": "Used a password reset link",
     "device.enrol": "Signed in a phone",
     "device.revoke": "Cut off a phone",
+    "asset.checked": "Checked a community asset's details",
+    "report.outcomes": "Read the outcomes report",
+    "report.outcomes_export": "Downloaded a table of the outcomes report",
     "audit.view": "Read the audit trail",
     "audit.export": "Exported the audit trail",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]{1,15}(?:\.[0-9]{1,15})?", re.ASCII)
 
 
 def action_name(action: str) -> str:
@@ -134,8 +139,14 @@ def events(filters: Filters, zone: ZoneInfo) -> Select[tuple[AuditEvent, User, P
 
 
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
+    """A cell a spreadsheet shows as text, never runs as a formula.
+
+    A plain number ("-2.37", "+4") is left as it is, so a spreadsheet still reads it as a number:
+    it holds nothing a formula could do.
+    """
     text = "" if value is None else str(value)
+    if PLAIN_NUMBER.fullmatch(text):
+        return text
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 

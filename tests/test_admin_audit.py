@@ -90,6 +90,10 @@ def test_the_csv_export_neutralises_formulas(
     assert row[4] == '\'=HYPERLINK("http://x") +1' and row[6] == "'@SUM(A1)"
     assert row[7] == "'-2+3" and row[9] == "'\t=1"
     assert safe_cell("plain") == "plain" and safe_cell(None) == ""
+    # A plain number stays a number a spreadsheet can add up; anything more is text.
+    assert [safe_cell(v) for v in (-2.37, "+4", "-4", 0)] == ["-2.37", "+4", "-4", "0"]
+    assert [safe_cell(v) for v in ("-4 ", "-1e9", "-2-3", "+1\n=1")] == [
+        "'-4 ", "'-1e9", "'-2-3", "'+1\n=1"]  # fmt: skip
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "audit.export"))
 
 
