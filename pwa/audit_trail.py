@@ -147,7 +147,9 @@ def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
     if PLAIN_NUMBER.fullmatch(text):
         return text
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    # Spaces first fool no spreadsheet as typed, but an import that trims them would run it.
+    risky = text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+    return f"'{text}" if risky else text
 
 
 CSV_HEADINGS = ("When (UTC)", "Who", "What", "Action", "Patient", "NHS number", "Record type",

@@ -80,6 +80,12 @@ ASSETS = (
 )
 
 
+# In the demo, one asset nobody has checked for months, and one that past patients mostly
+# declined: both are listed under "Assets to check".
+STALE_ASSET = "Men's Shed Harehills"
+DECLINED_ASSET = "Walking Football"
+
+
 class DemoRefused(Exception):
     """The database holds records that are not demo data: seeding would mix the two."""
 
@@ -138,6 +144,9 @@ def seed_demo(today: date | None = None) -> bool:
                 ["Mondays 10am-12pm", "Weekdays 9am-5pm", "Thursdays 1pm-3pm", "Saturdays 10am-1pm"]
             ),
             url=f"https://example.org/{category}/{i}",
+            # Most checked in the last few months; one long ago, so "Assets to check" shows it.
+            created_at=now - timedelta(days=400),
+            checked_at=now - timedelta(days=250 if name == STALE_ASSET else rng.randrange(5, 150)),
         )
         for i, (name, category, description) in enumerate(ASSETS)
     ]
@@ -207,7 +216,13 @@ def seed_demo(today: date | None = None) -> bool:
             )
             wellbeing = min(0.9, wellbeing + rng.uniform(-0.03, 0.12))
         if discharged_because:
-            continue  # nothing coming up, and no referrals, for someone who has left
+            # Nothing coming up for someone who has left; each had turned down one group.
+            declined = next(a for a in assets if a.name == DECLINED_ASSET)
+            db.session.add(
+                AssetReferral(patient=patient, asset=declined, note="", status="declined",
+                              created_by=worker, created_at=start + timedelta(days=3))
+            )  # fmt: skip
+            continue
         due = datetime.combine(
             today + timedelta(days=rng.randrange(-2, 15)), datetime.min.time(), now.tzinfo
         ) + timedelta(hours=10)

@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -70,9 +71,10 @@ MID_SOURCES: dict[str, str] = {
 }
 
 REFERRAL_STAGES = ("suggested", "referred", "attended", "declined")
-# A worker's caseload is sampled at the end of each week for a short span, each month for a
-# longer one: never more than about 30 points, so the chart and its table stay readable.
+# A worker's caseload is sampled at the end of each week for a short span, each month (or
+# every few months) for a longer one: so the chart and its table stay readable.
 WEEKLY_UP_TO_DAYS = 92
+MOST_SAMPLES = 24
 # How a moment and a score's hundredths are packed into one integer (see Report.changes).
 PACK = 10_000
 
@@ -91,6 +93,21 @@ class ReportFilters:
         return {key: str(value) for key, value in found.items() if value}
 
 
+def months_per_sample(filters: ReportFilters) -> int:
+    """How many months apart caseloads are counted (0: weekly, for a span of up to 92 days)."""
+    since, until = filters.since, filters.until
+    if (until - since).days <= WEEKLY_UP_TO_DAYS:
+        return 0
+    months = (until.year - since.year) * 12 + until.month - since.month + 1
+    return -(-months // MOST_SAMPLES)  # rounded up
+
+
+def sample_words(filters: ReportFilters) -> str:
+    """When caseloads are counted, in words: "each week", "each month", "every 3 months"."""
+    step = months_per_sample(filters)
+    return "each week" if step == 0 else "each month" if step == 1 else f"every {step} months"
+
+
 def default_span(today: date) -> tuple[date, date]:
     """The last twelve months: from the first of the month eleven months ago to today."""
     months = today.year * 12 + today.month - 1 - 11
@@ -100,24 +117,32 @@ def default_span(today: date) -> tuple[date, date]:
 def read_filters(
     args: Mapping[str, str], today: date, workers: Iterable[uuid.UUID]
 ) -> tuple[ReportFilters, dict[str, str]]:
-    """Filters from the page's query arguments, and what was wrong with any (left at default)."""
+    """Filters from the page's query arguments, and what was wrong with any.
+
+    A span with anything wrong is replaced whole by the default (the last 12 months), which
+    the page then says; a worker or need that is wrong is left out.
+    """
     problems: dict[str, str] = {}
     since, until = default_span(today)
+    earliest, latest = date(2000, 1, 1), today.replace(year=today.year + 1, day=28)
 
-    def a_day(name: str, default: date) -> date:
+    def a_day(name: str, default: date) -> date | None:
         try:
-            return date.fromisoformat(args[name]) if args.get(name) else default
+            day = date.fromisoformat(args[name]) if args.get(name) else default
         except ValueError:
-            problems[name] = "Enter a date like 2026-11-28"
-            return default
+            problems[name] = "Enter a real date, like 2026-11-28"
+            return None
+        if not earliest <= day <= latest:
+            problems[name] = f"Enter a date from 1 January 2000 to {latest.day} {latest:%B %Y}"
+            return None
+        return day
 
-    since, until = a_day("from", since), a_day("to", until)
-    if since > until:
-        problems["to"] = "The end date must be on or after the start date"
-        since, until = default_span(today)
-    elif (until - since).days > 366 * 10:
-        problems["from"] = "Choose a span of ten years or less"
-        since, until = default_span(today)
+    chosen_since, chosen_until = a_day("from", since), a_day("to", until)
+    if chosen_since and chosen_until:
+        if chosen_since > chosen_until:
+            problems["to"] = "The end date must be on or after the start date"
+        else:
+            since, until = chosen_since, chosen_until
     worker_id = None
     if args.get("worker"):
         try:
@@ -398,22 +423,34 @@ class Report:
         A check-in corrected by a later one is left out (the correction stands for it); a
         check-in without a score is not a point for it. Patients with one point are not counted.
         """
-        seconds = self._epoch_seconds(CheckIn.captured_at)
-        columns: list[Any] = [CheckIn.patient_id.label("patient_id")]
+        corrected = select(CheckIn.amends_id).where(CheckIn.amends_id.is_not(None))
+        scores: Any = CheckIn.scores
+        if self._dialect() == "postgresql":
+            # Read each row's JSON once, as binary JSONB, rather than once per score: the
+            # OFFSET 0 keeps PostgreSQL from folding the cast into every score's expression.
+            scores = cast(CheckIn.scores, JSONB)
+        rows = (
+            select(CheckIn.patient_id.label("patient_id"),
+                   self._epoch_seconds(CheckIn.captured_at).label("seconds"),
+                   scores.label("scores"))
+            .where(self._in_span(CheckIn.captured_at), CheckIn.id.not_in(corrected),
+                   *self._of_chosen(CheckIn.patient_id))
+        )  # fmt: skip
+        if self._dialect() == "postgresql":
+            rows = rows.offset(0)
+        found_rows = rows.subquery("points")
+        columns: list[Any] = [found_rows.c.patient_id]
         for i, tracked in enumerate(TRACKED):
             path = (tracked.measure, tracked.field, "value") if tracked.measure == "ons4" else (
                 tracked.measure, tracked.field)  # fmt: skip
-            value = CheckIn.scores[path].as_float()
+            value = found_rows.c.scores[path].as_float()
             hundredths = cast(func.round(value * 100), BigInteger)
-            key = case((value.is_not(None), seconds * PACK + hundredths))
+            key = case((value.is_not(None), found_rows.c.seconds * PACK + hundredths))
             columns += [func.count(key).label(f"n{i}"), func.min(key).label(f"f{i}"),
                         func.max(key).label(f"l{i}")]  # fmt: skip
-        corrected = select(CheckIn.amends_id).where(CheckIn.amends_id.is_not(None))
         per_patient = (
             select(*columns)
-            .where(self._in_span(CheckIn.captured_at), CheckIn.id.not_in(corrected),
-                   *self._of_chosen(CheckIn.patient_id))
-            .group_by(CheckIn.patient_id)
+            .group_by(found_rows.c.patient_id)
             .cte("per_patient")
             .prefix_with("MATERIALIZED")
         )  # fmt: skip
@@ -426,6 +463,11 @@ class Report:
                 .where(per_patient.c[f"n{i}"] >= 2)
                 .group_by(difference)
             )  # fmt: skip
+        if self._dialect() == "postgresql":
+            # One row per patient with 18 running figures: PostgreSQL's default 4 MB for a
+            # hash table spills a whole area's to disk (4.2 s against 2.5 s with 32 MB, on
+            # bench/outcomes_bench.py's data). For this transaction only.
+            self.session.execute(text("SET LOCAL work_mem = '32MB'"))
         found: dict[int, list[tuple[float, int]]] = {i: [] for i in range(len(TRACKED))}
         for i, hundredths, n in self.session.execute(union_all(*parts)):
             found[int(i)].append((int(hundredths) / 100, int(n)))
@@ -462,7 +504,11 @@ class Report:
         return sorted(funnels, key=lambda f: (-f.total, f.name.casefold()))
 
     def sample_days(self) -> list[date]:
-        """The days each caseload is counted at the end of: weeks' or months' ends, and the last."""
+        """The days each caseload is counted at the end of, and the last day.
+
+        Each week's end for a span of up to 92 days; else the end of every month, or of every
+        second, third... month, so that there are never more than `MOST_SAMPLES` points.
+        """
         since, until = self.filters.since, self.filters.until
         found: list[date] = []
         if (until - since).days <= WEEKLY_UP_TO_DAYS:
@@ -470,14 +516,15 @@ class Report:
             while day < until:
                 found.append(day)
                 day += timedelta(days=7)
-        else:
-            year, month = since.year, since.month
-            while True:
-                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-                end = date(year, month, 1) - timedelta(days=1)
-                if end >= until:
-                    break
-                found.append(end)
+            return [*found, until]
+        step = months_per_sample(self.filters)
+        index = since.year * 12 + since.month - 1
+        while True:
+            index += step
+            end = date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
+            if end >= until:
+                break
+            found.append(end)
         return [*found, until]
 
     def caseloads(self) -> Caseloads:
@@ -562,7 +609,7 @@ class Figures:
 
     def people_table(self) -> Table:
         p = self.people
-        return Table("People", ("", "Patients"), (
+        return Table("People", ("Patients who were", "How many"), (
             ("Referred in", p.referred_in), ("Seen by a link worker", p.seen),
             ("Discharged", p.discharged),
         ))  # fmt: skip

@@ -92,8 +92,8 @@ def test_the_csv_export_neutralises_formulas(
     assert safe_cell("plain") == "plain" and safe_cell(None) == ""
     # A plain number stays a number a spreadsheet can add up; anything more is text.
     assert [safe_cell(v) for v in (-2.37, "+4", "-4", 0)] == ["-2.37", "+4", "-4", "0"]
-    assert [safe_cell(v) for v in ("-4 ", "-1e9", "-2-3", "+1\n=1")] == [
-        "'-4 ", "'-1e9", "'-2-3", "'+1\n=1"]  # fmt: skip
+    assert [safe_cell(v) for v in ("-4 ", "-1e9", "-2-3", "+1\n=1", " =1+2", "\n@x")] == [
+        "'-4 ", "'-1e9", "'-2-3", "'+1\n=1", "' =1+2", "'\n@x"]  # fmt: skip
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "audit.export"))
 
 

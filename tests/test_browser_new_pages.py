@@ -110,3 +110,33 @@ def test_a_link_workers_new_parts_of_the_record_and_a_check_in_to_look_at(
     reads_well(page, "A check-in to look at", exact=False)
     page.get_by_role("button", name="Mark as seen").click()
     page.get_by_text("Marked as seen by Amara Okafor").wait_for()
+
+
+def test_the_outcomes_report_assets_to_check_and_a_discharge(live_server: str, page: Any) -> None:
+    """Issue 13's last pages, on the demo practice: the report with its charts and tables (also
+    with a filter that is wrong), the directory's review list, and discharging with a reason."""
+    dev = db.session.scalar(db.select(Patient).where(Patient.given_name == "Dev"))
+    dev_id = dev.id
+    db.session.commit()
+    sign_in(page, live_server, "admin", "All active patients")
+    page.goto(f"{live_server}/admin/outcomes")
+    reads_well(page, "Outcomes report")
+    assert page.locator("svg[role=img]").count() >= 8
+    assert page.get_by_text("Shah et al. 2018").count() == 1
+    page.goto(f"{live_server}/admin/outcomes?from=9999-12-01&worker=nobody")
+    reads_well(page, "Outcomes report")
+    page.get_by_text("this shows the last 12 months").wait_for()
+    page.goto(f"{live_server}/admin/assets/review")
+    reads_well(page, "Community assets to check")
+    page.get_by_role("button", name="Mark Men's Shed Harehills as checked").click()
+    page.get_by_text("details marked as checked today").wait_for()
+    reads_well(page, "Community assets to check")
+    page.goto(f"{live_server}/patients/{dev_id}")
+    page.get_by_role("link", name="Discharge Dev Patel").click()
+    reads_well(page, "Discharge Dev?")
+    page.get_by_role("button", name="Discharge Dev Patel").click()
+    page.get_by_text("Select why they are being discharged").first.wait_for()
+    reads_well(page, "Discharge Dev?")
+    page.get_by_label("Referred on to another service").check()
+    page.get_by_role("button", name="Discharge Dev Patel").click()
+    page.get_by_text("Dev Patel has been discharged: referred on to another service").wait_for()

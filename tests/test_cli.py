@@ -66,6 +66,15 @@ def test_seed_demo_builds_a_realistic_practice(runner: Any) -> None:
     assert span.days > 60  # several months of history
     pat = db.session.scalar(db.select(Patient).join(Patient.user).where(User.username == "pat"))
     assert pat is not None
+    # "Assets to check" has something to show a newcomer: one stale, one mostly declined.
+    from flask import current_app
+
+    from pwa.directory_review import to_review
+    from pwa.models import utcnow
+
+    review = {r.asset.name: r for r in to_review(db.session, utcnow(), current_app.config)}
+    assert set(review) == {"Men's Shed Harehills", "Walking Football"}
+    assert review["Walking Football"].mostly_declined
 
 
 def test_seed_demo_twice_says_it_is_there_and_adds_nothing(runner: Any) -> None:

@@ -234,6 +234,31 @@ def test_each_figure_is_one_query_every_score_too(practice: dict[str, User]) -> 
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [{"from": "9999-12-01", "to": "9999-12-31"}, {"from": "0001-01-01", "to": "2026-01-01"},
+     {"from": "1999-12-31"}, {"to": "2029-01-01"}, {"from": "2020-02-30"}],
+)  # fmt: skip
+def test_dates_out_of_range_are_named_never_a_crash(
+    client: FlaskClient, admin: User, args: dict[str, str]
+) -> None:
+    sign_in(client, admin)
+    page = client.get("/admin/outcomes", query_string=args)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "There is a problem" in text and "this shows the last 12 months" in text
+    assert client.get("/admin/outcomes/caseloads.csv", query_string=args).status_code == 200
+
+
+def test_a_long_span_is_counted_every_few_months(app: Flask) -> None:
+    ten_years = Report(db.session, ReportFilters(date(2016, 1, 1), date(2025, 12, 31)), LONDON)
+    days = ten_years.sample_days()
+    assert len(days) <= 25 and days[-1] == date(2025, 12, 31)
+    assert days[:2] == [date(2016, 5, 31), date(2016, 10, 31)]  # every 5 months: 120 / 24
+    two_years = Report(db.session, ReportFilters(date(2025, 1, 1), date(2026, 12, 31)), LONDON)
+    assert len(two_years.sample_days()) == 24  # each month's end
+
+
 def test_bad_filters_are_named_and_left_at_their_defaults(app: Flask) -> None:
     worker = make_user("link_worker")
     today = date(2026, 11, 28)
@@ -241,8 +266,8 @@ def test_bad_filters_are_named_and_left_at_their_defaults(app: Flask) -> None:
         {"from": "2026-13-01", "to": "2026-01-01", "worker": "not-an-id", "need": "<script>"},
         today, [worker.id],
     )  # fmt: skip
-    assert set(problems) == {"from", "worker", "need"}
-    assert (filters.since, filters.until) == (date(2025, 12, 1), date(2026, 1, 1))
+    assert set(problems) == {"from", "worker", "need"}  # no word on "to": "from" was wrong
+    assert (filters.since, filters.until) == (date(2025, 12, 1), date(2026, 11, 28))
     assert filters.worker_id is None and filters.need is None
     _, problems = read_filters({"from": "2026-02-01", "to": "2026-01-01"}, today, [])
     assert problems == {"to": "The end date must be on or after the start date"}

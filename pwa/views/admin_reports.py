@@ -16,7 +16,7 @@ from ..audit import audit
 from ..audit_trail import safe_cell
 from ..extensions import db
 from ..models import NEEDS, User
-from ..outcomes import WEEKLY_UP_TO_DAYS, Figures, Report, ReportFilters, read_filters
+from ..outcomes import Figures, Report, ReportFilters, read_filters, sample_words
 from ..report_charts import bar_chart, lines_chart
 
 bp = Blueprint("admin_reports", __name__)
@@ -45,7 +45,6 @@ def _charts(figures: Figures, filters: ReportFilters) -> dict[str, Any]:
     span = f"from {filters.since:%-d %B %Y} to {filters.until:%-d %B %Y}"
     caseloads = figures.caseloads
     labels = [f"{point.at:%-d %b %Y}" for point in caseloads.points]
-    period = "week" if (filters.until - filters.since).days <= WEEKLY_UP_TO_DAYS else "month"
     if filters.worker_id:
         series = [(name, [float(v) for v in caseloads.series(worker_id)])
                   for worker_id, name in caseloads.workers]  # fmt: skip
@@ -54,6 +53,12 @@ def _charts(figures: Figures, filters: ReportFilters) -> dict[str, Any]:
         series = [("Highest", [float(v) for v in caseloads.highest()]),
                   ("Median", caseloads.median())]  # fmt: skip
         over_time = "highest and median caseload across link workers"
+    funnel = [
+        ("Suggested or referred", sum(f.total for f in figures.referrals)),
+        ("Referred", sum(f.reached_referred for f in figures.referrals)),
+        ("Attended", sum(f.at("attended") for f in figures.referrals)),
+        ("Declined", sum(f.at("declined") for f in figures.referrals)),
+    ]
     return {
         "people": bar_chart(
             [("Referred in", people.referred_in), ("Seen by a link worker", people.seen),
@@ -75,12 +80,11 @@ def _charts(figures: Figures, filters: ReportFilters) -> dict[str, Any]:
             for change in figures.changes if change.patients
         },
         "referrals": bar_chart(
-            [(f.name, f.total) for f in figures.referrals[:12]],
-            summary="Referrals per community asset: " + "; ".join(
-                f"{f.name} {f.total}" for f in figures.referrals[:12]) + ".",
+            funnel, summary="Referrals made, all assets: " + "; ".join(
+                f"{stage} {n}" for stage, n in funnel) + ".",
         ),
-        "caseloads": lines_chart(
-            labels, series, summary=f"The {over_time}, at the end of each {period} {span}."),
+        "caseloads": lines_chart(labels, series, summary=f"The {over_time}, at the end of "
+                                                         f"{sample_words(filters)} {span}."),
     }  # fmt: skip
 
 
@@ -100,7 +104,7 @@ def outcomes() -> ResponseReturnValue:
         problems=problems,
         workers=workers,
         needs=NEEDS,
-        period="week" if (filters.until - filters.since).days <= WEEKLY_UP_TO_DAYS else "month",
+        period=sample_words(filters),
     )
 
 
