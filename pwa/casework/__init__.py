@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .check_ins import close_due_self_check_ins, new_check_in_row, record_check_in
 from .follow_ups import add_follow_up, change_follow_up, complete_follow_up, new_follow_up_row
-from .patients import add_patient, change_patient, new_patient_row
+from .patients import add_patient, change_patient, new_patient_row, same_name_and_birth
 from .referrals import add_referral, change_referral, new_referral_row
 
 __all__ = [
@@ -27,4 +27,5 @@ __all__ = [
     "new_patient_row",
     "new_referral_row",
     "record_check_in",
+    "same_name_and_birth",
 ]

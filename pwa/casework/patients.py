@@ -5,18 +5,70 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import func, select, update
+
 from ..access_links import revoke_invitations
 from ..extensions import db
-from ..models import Patient, User, utcnow
-from ..scope import Refused, check_write
+from ..models import Patient, User, change_counter, utcnow
+from ..scope import Refused, check_write, may_read
 from .assignment import link_worker_for
 from .changes import write
+
+
+def check_nhs_number_free(actor: User, nhs_number: str | None, patient_id: uuid.UUID) -> None:
+    """Refuse an NHS number another patient of the practice already has.
+
+    The message names who has it when the caller may read that patient's record, and says only
+    that someone has it otherwise. Checked after taking the change counter's row lock, which
+    every writing transaction takes before it writes (pwa/models/base.py): two people adding the
+    same NHS number at once are checked one after the other, on PostgreSQL as on SQLite (whose
+    transactions already begin IMMEDIATE).
+    """
+    if not nhs_number:
+        return
+    db.session.execute(
+        update(change_counter).where(change_counter.c.id == 1)
+        .values(value=change_counter.c.value)
+    )  # fmt: skip
+    holder = db.session.scalar(
+        select(Patient).where(Patient.nhs_number == nhs_number, Patient.id != patient_id).limit(1)
+    )
+    if holder is None:
+        return
+    if may_read(actor, holder):
+        born = holder.date_of_birth
+        found = f"{holder.full_name}{f' (born {born.day} {born:%B %Y})' if born else ''}"
+        message = f"{found} already has this NHS number. Check it, or open their record."
+    else:
+        message = (
+            "Another patient at this practice already has this NHS number. Check it, or ask "
+            "your practice admin."
+        )
+    raise Refused("validation_failed", {"nhs_number": [message]})
+
+
+def same_name_and_birth(values: dict[str, Any]) -> Patient | None:
+    """A patient already here with the same names (in any case) and date of birth, if any.
+
+    Not proof of a duplicate (names repeat), so the page warns and lets the person go on; the
+    NHS number, where given, is what must be unique (`check_nhs_number_free`).
+    """
+    if not values.get("date_of_birth"):
+        return None
+    return db.session.scalar(
+        select(Patient).where(
+            func.lower(Patient.given_name) == values["given_name"].lower(),
+            func.lower(Patient.family_name) == values["family_name"].lower(),
+            Patient.date_of_birth == values["date_of_birth"],
+        ).order_by(Patient.created_at).limit(1)
+    )  # fmt: skip
 
 
 def new_patient_row(actor: User, record_id: uuid.UUID, values: dict[str, Any]) -> dict[str, Any]:
     """Return the row a new patient is stored as, on the caseload the rules allow."""
     if actor.role not in ("admin", "link_worker"):
         raise Refused("forbidden", {"type": ["You can only send your own check-ins."]})
+    check_nhs_number_free(actor, values.get("nhs_number"), record_id)
     status = values.get("status") or "active"
     return {
         **values,
@@ -43,6 +95,8 @@ def change_patient(actor: User, patient: Patient, values: dict[str, Any]) -> Non
     """
     check_write(actor, patient, record_type="patient", adding=False, field="id")
     values = dict(values)
+    if values.get("nhs_number") and values["nhs_number"] != patient.nhs_number:
+        check_nhs_number_free(actor, values["nhs_number"], patient.id)
     if "link_worker_id" in values:
         values["link_worker_id"] = link_worker_for(
             actor, values["link_worker_id"], "link_worker_id"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..casework import rules
@@ -43,6 +43,8 @@ class PatientForm(PageForm):
         choices=choice_list([("yes", "Yes"), ("no", "No")]),
         validators=[InputRequired("Select whether they have agreed to be contacted")],
     )
+    # Shown only when a patient with the same name and date of birth is already there.
+    different_person = BooleanField("This is a different person: add them anyway")
 
     # The rules are the ones a phone's records meet too (pwa/casework/rules.py).
     def validate_date_of_birth(self, field: MemorableDateField) -> None:

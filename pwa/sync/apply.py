@@ -129,6 +129,10 @@ def _may_wait_with(sent: Sent, waiting: list[_New]) -> bool:
         return False
     if sent.values.get("amends_id") is not None:
         return False
+    # A patient with the NHS number of one waiting is checked against it once it is stored.
+    nhs_number = sent.values.get("nhs_number")
+    if nhs_number and any(new.sent.values.get("nhs_number") == nhs_number for new in waiting):
+        return False
     return all(new.sent.id != sent.id for new in waiting)
 
 

@@ -16,9 +16,9 @@ from ..forms.fields import SelectChoice, choice_list
 from ..forms.follow_up import FollowUpDoneForm
 from ..forms.patient import AssignForm, DischargeForm, PatientForm
 from ..forms.referral import ReferralStatusForm
-from ..models import User
+from ..models import Patient, User
 from ..progress import outcomes
-from ..scope import Refused, may_change
+from ..scope import Refused, may_change, may_read
 
 bp = Blueprint("patients", __name__)
 
@@ -32,6 +32,23 @@ def _link_worker_choices() -> list[SelectChoice]:
     return choice_list((str(w.id), w.display_name) for w in workers)
 
 
+def _form_refused(
+    form: PatientForm, refusal: Refused, patient: Patient | None
+) -> ResponseReturnValue:
+    """Show a rule's refusal of a field (a taken NHS number) on the form; any other as a page."""
+    db.session.rollback()
+    if set(refusal.errors) <= {name for name in form._fields}:
+        for name, messages in refusal.errors.items():
+            form[name].errors = [*form[name].errors, *messages]
+        return render_template("patients/form.html", form=form, patient=patient)
+    if patient is None:
+        for messages in refusal.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("caseload.caseload"))
+    return refused_page(refusal, patient)
+
+
 @bp.route("/patients/new", methods=["GET", "POST"])
 @role_required("admin", "link_worker")
 def add_patient() -> ResponseReturnValue:
@@ -42,10 +59,16 @@ def add_patient() -> ResponseReturnValue:
     else:
         del form.link_worker_id  # a link worker adds to their own caseload
     if form.validate_on_submit():
+        fields = form.patient_fields()
+        same = None if form.different_person.data else casework.same_name_and_birth(fields)
+        if same is not None:
+            return render_template("patients/form.html", form=form, patient=None, same=same,
+                                   same_readable=may_read(current_user, same))  # fmt: skip
         worker_id = uuid.UUID(form.link_worker_id.data) if "link_worker_id" in form else None
-        patient = casework.add_patient(
-            current_user, {**form.patient_fields(), "link_worker_id": worker_id}
-        )
+        try:
+            patient = casework.add_patient(current_user, {**fields, "link_worker_id": worker_id})
+        except Refused as refusal:
+            return _form_refused(form, refusal, None)
         audit("patient.create", patient)
         db.session.commit()
         flash(f"{patient.full_name} added", "success")
@@ -67,7 +90,7 @@ def edit_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
         try:
             casework.change_patient(current_user, patient, form.patient_fields())
         except Refused as refusal:
-            return refused_page(refusal, patient)
+            return _form_refused(form, refusal, patient)
         if db.session.is_modified(patient):
             audit("patient.update", patient)
             db.session.commit()
