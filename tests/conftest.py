@@ -77,6 +77,10 @@ def app(
         db.engine.dispose()
 
 
+# A program's word for "nothing" printed where a person expected a value.
+STRAY_WORDS = re.compile(r"\b(?:null|undefined|NaN)\b")
+
+
 class PageChecker(HTMLParser):
     """Read a page as a browser would and collect what a person (and axe) would trip on."""
 
@@ -88,11 +92,15 @@ class PageChecker(HTMLParser):
         self.forms_without_method: int = 0
         self.h1_count = 0
         self._templates = 0  # a <template>'s content is not in the page until a script uses it
+        self._hidden = 0  # inside <script>, <style> or a <template>: not text a person reads
+        self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if tag == "template":
             self._templates += 1
+        if tag in ("script", "style", "template"):
+            self._hidden += 1
         if found.get("id") and not self._templates:
             self.ids.append(found["id"] or "")
         if tag == "title":
@@ -105,12 +113,16 @@ class PageChecker(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "template":
             self._templates -= 1
+        if tag in ("script", "style", "template"):
+            self._hidden -= 1
         if tag == "title":
             self._in_title = False
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title += data
+        elif not self._hidden:
+            self.text.append(data)
 
 
 def check_page(response: TestResponse) -> None:
@@ -124,6 +136,8 @@ def check_page(response: TestResponse) -> None:
     assert not duplicates, f"duplicate ids: {duplicates}"
     assert checker.forms_without_method == 0, "a form has no method"
     assert checker.h1_count == 1, f"page has {checker.h1_count} h1 headings"
+    stray = STRAY_WORDS.findall(" ".join(checker.text))
+    assert not stray, f"page shows {stray}: a value the template or script never had"
 
 
 class CheckedClient(FlaskClient):

@@ -17,7 +17,7 @@ from pwa.demo import DEMO_PASSWORD
 from pwa.extensions import db
 from pwa.models import AuditEvent, CheckIn
 
-from .conftest import CHROMIUM, phone_ready
+from .conftest import CHROMIUM, STRAY_WORDS, phone_ready
 
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 if not HAVE_CHROMIUM and os.environ.get("REQUIRE_BROWSER"):
@@ -33,13 +33,18 @@ def no_sideways_scroll(page: Any) -> bool:
 
 
 def accessibility_violations(page: Any) -> list[str]:
-    """Run axe-core (WCAG 2.x A and AA rules) in the page and name what it finds."""
+    """Run axe-core (WCAG 2.x A and AA rules) in the page and name what it finds.
+
+    Also names a program's word for "nothing" (null, undefined, NaN) in the visible text: a
+    person reading the page trips on it as on anything axe finds.
+    """
     options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
     results = Axe().run(page, options=options)
+    stray = STRAY_WORDS.findall(page.evaluate("document.body.innerText"))
     return [
         f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['html'][:120]})"
         for v in results.response["violations"]
-    ]
+    ] + ([f"stray words in the visible text: {stray}"] if stray else [])
 
 
 def test_a_link_worker_signs_in_records_a_check_in_and_sees_the_scores(

@@ -24,6 +24,23 @@ export function summaryList(rows) {
       h("dd", { class: "nhsuk-summary-list__value" }, value ?? ""))));
 }
 
+/** Text with each phone number in it made a tel: link, as the server's `phone_links` filter
+ * does (pwa/filters.py, the same pattern): nodes to put inside an element. */
+export function withPhoneLinks(text) {
+  if (!text) return [];
+  const parts = [];
+  let last = 0;
+  for (const found of text.matchAll(/\+?\d[\d ()-]{7,}\d/g)) {
+    const number = found[0].replace(/[^\d+]/g, "");
+    const digits = number.replace(/\D/g, "").length;
+    if (digits < 10 || digits > 13) continue;
+    parts.push(text.slice(last, found.index), h("a", { href: `tel:${number}` }, found[0]));
+    last = found.index + found[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts.filter((part) => part !== "");
+}
+
 /** A tag showing a record's sync status, or nothing once the server has it. */
 export function statusTag(status) {
   if (!status || status === "sent") return null;

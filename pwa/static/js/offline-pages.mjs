@@ -2,7 +2,7 @@
  * The offline pages that show records: caseload, patient record, directory and one asset,
  * drawn from what this phone holds. Each returns the elements for the page's main area.
  */
-import { formatDate, h, localIso, statusTag, summaryList, titled } from "./dom.mjs";
+import { formatDate, h, localIso, statusTag, summaryList, titled, withPhoneLinks } from "./dom.mjs";
 import { getRecord, recordsForPatient, recordsOfType, saveRecord } from "./local-store.mjs";
 import { scoresOf } from "./measures.mjs";
 import { formatValue, progressCharts, scoreValue } from "./progress-chart.mjs";
@@ -92,7 +92,7 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
     h("h2", {}, "Details"),
     summaryList([
       ["Date of birth", formatDate(d.date_of_birth)], ["NHS number", d.nhs_number || "Not recorded"],
-      ["Phone", d.phone || "Not recorded"], ["Postcode", d.postcode || "Not recorded"],
+      ["Phone", d.phone ? withPhoneLinks(d.phone) : "Not recorded"], ["Postcode", d.postcode || "Not recorded"],
       ["Why referred", d.referral_reason],
       ["Needs", (d.needs || []).map((n) => vocabulary.needs[n]).join(", ") || "None recorded"],
       ["Agreed to be contacted", d.consent_to_contact ? "Yes" : "No"]]),
@@ -168,7 +168,7 @@ export async function assetPage({ vocabulary }, assetId) {
   return [
     h("span", { class: "nhsuk-caption-l" }, vocabulary.asset_categories[a.category] ?? ""),
     titled(a.name), h("p", {}, a.description),
-    summaryList([["Contact", a.contact], ["Address", [a.address, a.postcode].filter(Boolean).join(", ")],
+    summaryList([["Contact", withPhoneLinks(a.contact)], ["Address", [a.address, a.postcode].filter(Boolean).join(", ")],
                  ["Opening times", a.opening_times],
                  ["Details checked", a.checked_at ? formatDate(a.checked_at) : "Not yet"], ["Website", a.url]]),
     h("p", {}, button(`/assets/${assetId}/refer${patient ? `?patient=${patient}` : ""}`,
@@ -195,7 +195,8 @@ async function myCare(own, vocabulary) {
   const group = (r) => {
     const asset = assets[r.data.asset_id] ?? { name: "A community group" };
     const rows = [["Contact", asset.contact], ["Address", asset.address], ["When", asset.opening_times]]
-      .filter(([, value]) => value);
+      .filter(([, value]) => value)
+      .map(([label, value]) => [label, label === "Contact" ? withPhoneLinks(value) : value]);
     return h("li", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
       h("h3", { class: "nhsuk-card__heading nhsuk-heading-s" }, asset.name),
       h("p", { class: "nhsuk-u-margin-bottom-2" }, h("strong", { class: "nhsuk-tag" },
