@@ -34,6 +34,7 @@ ACTION_NAMES: dict[str, str] = {
     "patient.update": "Changed a patient's details",
     "patient.assign": "Moved a patient to another link worker",
     "patient.discharge": "Discharged a patient",
+    "patient.reopen": "Reopened a discharged patient's record",
     "patient.invite": "Invited a patient to the app",
     "patient.invitation_used": "Patient set up their app",
     "patient.invitation_cancel": "Cancelled an invitation",

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from pwa.extensions import db
 from pwa.models import AuditEvent, Patient, User
@@ -308,3 +309,33 @@ def test_the_caseload_tab_is_titled_as_its_heading(
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)  # type: ignore[union-attr]
     heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)  # type: ignore[union-attr]
     assert title.split(" – ")[0].strip() == heading
+
+
+def test_an_admin_reopens_a_discharged_patient_onto_a_caseload(
+    client: FlaskClient, admin: User, worker: User, other_worker: User, patient: Patient
+) -> None:
+    sign_in(client, worker)
+    client.post(f"/patients/{patient.id}/discharge", data={"reason": "no_contact"})
+    assert client.get(f"/patients/{patient.id}/reopen").status_code == 404  # admins only
+    client.post("/sign-out")
+    sign_in(client, admin)
+    record = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert f'href="/patients/{patient.id}/reopen"' in record
+    ask = client.get(f"/patients/{patient.id}/reopen").get_data(as_text=True)
+    assert "Reopen Patricia's record?" in ask and "could not be contacted" in ask
+    assert f'<option selected value="{worker.id}">' in ask or (
+        f'value="{worker.id}" selected' in ask)  # fmt: skip
+    bad = client.post(f"/patients/{patient.id}/reopen", data={"link_worker_id": str(admin.id)})
+    assert "Not a valid choice" in bad.get_data(as_text=True)
+    chosen = {"link_worker_id": str(other_worker.id)}
+    done = client.post(f"/patients/{patient.id}/reopen", data=chosen, follow_redirects=True)
+    assert f"Patricia Walsh is back on {other_worker.display_name}" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert (patient.status, patient.link_worker_id) == ("active", other_worker.id)
+    assert patient.discharged_at is None and patient.discharge_reason is None
+    assert patient.scope_seq == patient.seq  # the new worker's phone is sent all of it
+    actions = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.patient_id == patient.id)).all()  # fmt: skip
+    assert "patient.reopen" in actions
+    again = client.get(f"/patients/{patient.id}/reopen")
+    assert again.status_code == 302  # nothing to reopen

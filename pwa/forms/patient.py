@@ -94,6 +94,13 @@ class AssignForm(PageForm):
     link_worker_id = SelectField("Assigned link worker", choices=[], validate_choice=True)
 
 
+class ReopenForm(PageForm):
+    link_worker_id = SelectField(
+        "Whose caseload do they go back on?", choices=[], validate_choice=True,
+        validators=[InputRequired("Choose a link worker")],
+    )  # fmt: skip
+
+
 class DischargeForm(PageForm):
     """Why the patient is leaving the caseload: the outcomes report counts these."""
 

@@ -21,6 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from ..caseload_filter import DUE_CHOICES, ORDER_CHOICES
 from ..forms.check_in import CheckInForm
 from ..forms.follow_up import FollowUpForm
 from ..forms.patient import PatientForm
@@ -174,6 +175,8 @@ def _vocabulary() -> dict[str, Any]:
         "tracked": [tracked.for_phone() for tracked in TRACKED],
         "patient_follow_up_kinds": PATIENT_FOLLOW_UP_KINDS,
         "patient_referral_statuses": PATIENT_REFERRAL_STATUSES,
+        "due_choices": DUE_CHOICES,
+        "order_choices": ORDER_CHOICES,
     }
 
 

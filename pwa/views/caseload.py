@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
@@ -11,9 +12,10 @@ from flask_login import current_user
 from .. import looks
 from ..access import role_required
 from ..audit import audit_shown
+from ..caseload_filter import DUE_CHOICES, ORDER_CHOICES, CaseloadFilter, keeps
 from ..extensions import db
 from ..forms.user import UserActiveForm
-from ..models import CheckIn, FollowUp, Patient, User
+from ..models import NEEDS, CheckIn, FollowUp, Patient, User, utcnow
 from ..scope import readable_patients
 
 bp = Blueprint("caseload", __name__)
@@ -37,7 +39,20 @@ def caseload() -> ResponseReturnValue:
             query = query.where(Patient.link_worker_id == uuid.UUID(chosen_worker))
         except ValueError:
             chosen_worker = ""
-    patients = list(db.session.scalars(query.order_by(Patient.family_name, Patient.given_name)))
+    everyone = list(db.session.scalars(query.order_by(Patient.family_name, Patient.given_name)))
+    next_follow_ups = _next_follow_ups([p.id for p in everyone])
+    chosen = CaseloadFilter.read(request.args)
+    now = utcnow()
+
+    def next_due(patient: Patient) -> datetime | None:
+        found = next_follow_ups.get(patient.id)
+        return found.due_at if found else None
+
+    patients = [p for p in everyone if keeps(
+        chosen, full_name=p.full_name, nhs_number=p.nhs_number, needs=p.needs,
+        next_due=next_due(p), now=now)]  # fmt: skip
+    if chosen.order == "next":  # soonest first, nothing booked last; by name among equals
+        patients.sort(key=lambda p: (next_due(p) or datetime.max.replace(tzinfo=UTC),))
     ids = [p.id for p in patients]
     waiting: list[looks.ToLookAt] = []
     if status == "active":
@@ -45,7 +60,12 @@ def caseload() -> ResponseReturnValue:
     page = render_template(
         "caseload.html",
         patients=patients,
-        next_follow_ups=_next_follow_ups(ids),
+        shown_of=len(everyone),
+        chosen=chosen,
+        needs=NEEDS,
+        due_choices=DUE_CHOICES,
+        order_choices=ORDER_CHOICES,
+        next_follow_ups=next_follow_ups,
         latest_check_ins=_latest_check_ins(ids),
         to_look_at=waiting,
         flagged=looks.patients_to_look_at(waiting),

@@ -9,12 +9,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import access_links, casework
-from ..access import patient_or_404, refused_page, role_required
+from ..access import admin_only, patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.fields import SelectChoice, choice_list
 from ..forms.follow_up import FollowUpDoneForm
-from ..forms.patient import AssignForm, DischargeForm, PatientForm
+from ..forms.patient import AssignForm, DischargeForm, PatientForm, ReopenForm
 from ..forms.referral import ReferralStatusForm
 from ..models import Patient, User
 from ..progress import outcomes
@@ -166,3 +166,30 @@ def discharge_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     flash(f"{patient.full_name} has been discharged: {patient.discharge_reason_name.lower()}",
           "success")  # fmt: skip
     return redirect(url_for("caseload.caseload"))
+
+
+@bp.route("/patients/<uuid:patient_id>/reopen", methods=["GET", "POST"])
+@admin_only
+def reopen_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
+    """Put a discharged patient back on a caseload (an admin's: they left the worker's phone)."""
+    patient = patient_or_404(patient_id, action="patient.view_for_change")
+    if patient.status != "discharged":
+        return redirect(url_for("patients.show_patient", patient_id=patient.id))
+    form = ReopenForm()
+    form.link_worker_id.choices = _link_worker_choices()
+    if not form.is_submitted() and any(
+        choice.value == str(patient.link_worker_id) for choice in form.link_worker_id.choices
+    ):
+        form.link_worker_id.data = str(patient.link_worker_id)
+    if not form.validate_on_submit():
+        return render_template("patients/reopen.html", patient=patient, form=form)
+    try:
+        casework.change_patient(current_user, patient, {
+            "status": "active", "link_worker_id": uuid.UUID(form.link_worker_id.data)})  # fmt: skip
+    except Refused as refusal:
+        return refused_page(refusal, patient)
+    audit("patient.reopen", patient)
+    db.session.commit()
+    flash(f"{patient.full_name} is back on {patient.link_worker.display_name}'s caseload",
+          "success")  # fmt: skip
+    return redirect(url_for("patients.show_patient", patient_id=patient.id))

@@ -12,7 +12,7 @@ export function h(tag, attributes = {}, ...children) {
     else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
     else element.setAttribute(name, value === true ? "" : value);
   }
-  element.append(...children.flat().filter((child) => child !== null && child !== undefined));
+  element.append(...children.flat(Infinity).filter((child) => child !== null && child !== undefined));
   return element;
 }
 
@@ -54,9 +54,15 @@ export function statusTag(status) {
 export function formatDate(iso, { time = false } = {}) {
   if (!iso) return "";
   const value = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T00:00:00`) : new Date(iso);
-  const options = { day: "numeric", month: "short", year: "numeric" };
-  if (time) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
-  return value.toLocaleString("en-GB", options);
+  if (Number.isNaN(value.getTime())) return "";
+  // As the server's `date` and `datetime` filters write them (pwa/filters.py): 3 March 2026,
+  // and 3 March 2026 at 2:30pm; in the phone's time zone, which in practice is the practice's.
+  const day = `${value.getDate()} ${value.toLocaleString("en-GB", { month: "long" })} ` +
+    `${value.getFullYear()}`;
+  if (!time) return day;
+  const hour = value.getHours() % 12 || 12;
+  const minutes = String(value.getMinutes()).padStart(2, "0");
+  return `${day} at ${hour}:${minutes}${value.getHours() < 12 ? "am" : "pm"}`;
 }
 
 /** Return a local date and time as ISO 8601 with its UTC offset, as the sync API asks. */

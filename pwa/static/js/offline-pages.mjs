@@ -4,6 +4,7 @@
  */
 import { formatDate, h, localIso, statusTag, summaryList, titled, withPhoneLinks } from "./dom.mjs";
 import { getRecord, recordsForPatient, recordsOfType, saveRecord } from "./local-store.mjs";
+import { dueState, keeps, readFilter } from "./caseload-filter.mjs";
 import { scoresOf } from "./measures.mjs";
 import { formatValue, progressCharts, scoreValue } from "./progress-chart.mjs";
 import { syncAfterSave } from "./sync-scheduler.mjs";
@@ -22,23 +23,106 @@ export async function caseloadOf(user) {
     .sort(byName);
 }
 
-/** The caseload, from this phone. */
-export async function caseloadPage({ user }) {
+/** The caseload, from this phone: the server's page (templates/caseload.html) drawn from the
+ * store, with the same search, filters and sort, applied as the worker types. */
+export async function caseloadPage({ user, vocabulary }) {
   const patients = await caseloadOf(user);
   const followUps = (await recordsOfType("followup")).filter((f) => !f.data.done_at);
-  const nextDue = (patient) => followUps.filter((f) => f.data.patient_id === patient.id)
-    .map((f) => f.data.due_at).sort()[0];
+  const checkIns = await recordsOfType("checkin");
+  const nextOf = (p) => followUps.filter((f) => f.data.patient_id === p.id)
+    .sort((a, b) => new Date(a.data.due_at) - new Date(b.data.due_at))[0];
+  const latestOf = (p) => checkIns.filter((c) => c.data.patient_id === p.id)
+    .sort((a, b) => new Date(b.data.captured_at) - new Date(a.data.captured_at))[0];
+  const choices = { needs: vocabulary.needs, dueChoices: vocabulary.due_choices,
+                    orderChoices: vocabulary.order_choices };
+  const filter = readFilter(new URLSearchParams(location.search), choices);
+  const list = h("div", {});
+
+  const card = (p) => {
+    const next = nextOf(p);
+    const latest = latestOf(p);
+    const overdue = next && dueState(next.data.due_at, new Date()) === "overdue";
+    return h("li", { class: "nhsuk-card nhsuk-card--clickable" }, h("div", { class: "nhsuk-card__content" },
+      h("h2", { class: "nhsuk-card__heading nhsuk-heading-s" },
+        h("a", { class: "nhsuk-card__link", href: `/patients/${p.id}` }, fullName(p))),
+      statusTag(p.status) ? h("p", { class: "nhsuk-u-margin-bottom-1" }, statusTag(p.status)) : null,
+      h("p", { class: "nhsuk-body-s nhsuk-u-margin-bottom-1" },
+        (p.data.needs || []).map((n) => vocabulary.needs[n] ?? n).join(", ")),
+      h("p", { class: "nhsuk-body-s nhsuk-u-margin-bottom-1" }, "Next: ",
+        next ? [`${vocabulary.follow_up_kinds[next.data.kind] ?? next.data.kind} `,
+                formatDate(next.data.due_at, { time: true }),
+                overdue ? [" ", h("strong", { class: "nhsuk-tag nhsuk-tag--red" }, "Overdue")] : null]
+          : "nothing booked"),
+      h("p", { class: "nhsuk-body-s nhsuk-u-margin-bottom-0" }, "Latest check-in: ",
+        latest ? latestWords(latest, vocabulary) : "none yet")));
+  };
+
+  const draw = () => {
+    const now = new Date();
+    let shown = patients.filter((p) => keeps(filter, {
+      fullName: fullName(p), nhsNumber: p.data.nhs_number, needs: p.data.needs,
+      nextDue: nextOf(p)?.data.due_at, now }));
+    if (filter.order === "next") {
+      const at = (p) => (nextOf(p) ? new Date(nextOf(p).data.due_at).getTime() : Infinity);
+      shown = [...shown].sort((a, b) => at(a) - at(b));
+    }
+    const narrows = Boolean(filter.text.trim() || filter.need || filter.due);
+    const count = `${narrows ? `${shown.length} of ${patients.length}` : shown.length} active ` +
+      (patients.length === 1 ? "patient" : "patients");
+    list.replaceChildren(...(
+      !shown.length && narrows ? [h("p", {}, "No active patients match. ",
+                                   h("a", { href: "/caseload" }, "Show everyone"))]
+        : !shown.length ? [h("p", {}, "No active patients yet.")]
+          : [h("p", { "aria-live": "polite" }, count), h("ul", { class: "nhsuk-list" }, shown.map(card))]));
+  };
+
+  const update = (event) => {
+    const field = event.target;
+    if (!field.name) return;
+    filter[{ q: "text" }[field.name] ?? field.name] = field.value;
+    const params = new URLSearchParams(location.search);
+    if (field.value) params.set(field.name, field.value); else params.delete(field.name);
+    history.replaceState(history.state, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
+    draw();
+  };
+  const select = (name, label, options, chosen) => h("div", { class: "nhsuk-form-group" },
+    h("label", { class: "nhsuk-label", for: name }, label),
+    h("select", { class: "nhsuk-select", id: name, name },
+      options.map(([value, text]) => h("option", { value, selected: value === chosen }, text))));
+  const form = h("form", { method: "get", class: "nhsuk-u-margin-bottom-4 app-caseload-filter",
+                           role: "search", "aria-label": "Find patients",
+                           oninput: update, onchange: update,
+                           onsubmit: (event) => { event.preventDefault(); draw(); } },
+    h("div", { class: "nhsuk-form-group" },
+      h("label", { class: "nhsuk-label", for: "q" }, "Find by name or NHS number"),
+      h("input", { class: "nhsuk-input", id: "q", name: "q", type: "search", value: filter.text,
+                   autocomplete: "off", spellcheck: "false" })),
+    h("details", { class: "nhsuk-details", open: Boolean(filter.need || filter.due || filter.order !== "name") },
+      h("summary", { class: "nhsuk-details__summary" },
+        h("span", { class: "nhsuk-details__summary-text" }, "Filter and sort")),
+      h("div", { class: "nhsuk-details__text" },
+        select("need", "Need", [["", "Any need"], ...Object.entries(vocabulary.needs)], filter.need),
+        select("due", "Next contact", [["", "Any time"], ...Object.entries(vocabulary.due_choices)], filter.due),
+        select("order", "Sort by", Object.entries(vocabulary.order_choices), filter.order))),
+    h("button", { class: "nhsuk-button nhsuk-button--secondary", type: "submit" }, "Show"));
+  draw();
   return [
     titled("Your caseload"),
     h("p", {}, "You are offline. This is what this phone holds from your last sync."),
     h("p", {}, button("/patients/new", "Add a patient")),
-    patients.length ? h("ul", { class: "nhsuk-list nhsuk-list--border" }, patients.map((p) =>
-      h("li", {}, h("a", { href: `/patients/${p.id}` }, fullName(p)), " ", statusTag(p.status),
-        h("br"), h("span", { class: "nhsuk-body-s" },
-          `Born ${formatDate(p.data.date_of_birth)}`,
-          nextDue(p) ? ` · next follow-up ${formatDate(nextDue(p), { time: true })}` : ""))))
-      : h("p", {}, "No patients on this phone yet."),
+    form,
+    list,
   ];
+}
+
+/** A check-in's date and headline scores, as the caseload's card shows them. */
+function latestWords(checkIn, vocabulary) {
+  const scores = scoresOf(checkIn, vocabulary.measure_rules);
+  const parts = [formatDate(checkIn.data.captured_at)];
+  if (scores?.swemwbs) parts.push(`SWEMWBS ${scores.swemwbs.metric.toFixed(2)}`);
+  if (scores?.ons4) parts.push(`Life satisfaction ${scores.ons4.life_satisfaction.value}/10`);
+  if (scores?.ucla3) parts.push(`UCLA-3 ${scores.ucla3.total}${scores.ucla3.lonely ? " (lonely)" : ""}`);
+  return parts.join(" · ");
 }
 
 function checkInSummary(checkIn, vocabulary) {
