@@ -34,6 +34,8 @@ ACTION_NAMES: dict[str, str] = {
     "patient.update": "Changed a patient's details",
     "patient.assign": "Moved a patient to another link worker",
     "patient.discharge": "Discharged a patient",
+    "patient.nhs_number_clash": "Was told an NHS number is already this patient's",
+    "patient.same_name_warning": "Was told this patient has the same name and birthday",
     "patient.reopen": "Reopened a discharged patient's record",
     "patient.invite": "Invited a patient to the app",
     "patient.invitation_used": "Patient set up their app",

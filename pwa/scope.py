@@ -30,14 +30,24 @@ class Refused(Exception):
 
     `code` is for programs (the sync result's code), `errors` maps fields to messages for a
     person, and `keep` says whether the phone's version is kept for an admin to review: only when
-    the sender once held the patient, so nothing they legitimately captured is lost.
+    the sender once held the patient, so nothing they legitimately captured is lost. `about`
+    names a patient the refusal tells the caller something of (that an NHS number is theirs):
+    whoever answers audits it, after any rollback, so "who looked at my record" finds it.
     """
 
-    def __init__(self, code: str, errors: dict[str, list[str]], *, keep: bool = False) -> None:
+    def __init__(
+        self,
+        code: str,
+        errors: dict[str, list[str]],
+        *,
+        keep: bool = False,
+        about: uuid.UUID | None = None,
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.errors = errors
         self.keep = keep
+        self.about = about
 
 
 def audience(user: User) -> Audience:

@@ -106,12 +106,17 @@ def test_the_phone_applies_the_same_rules(live_server: str, page: Any) -> None:
     found = page.evaluate(
         """async ([texts, dues, now]) => {
           const rules = await import('/static/js/caseload-filter.mjs');
+          const junk = new URLSearchParams("need=constructor&due=toString&order=__proto__");
+          const choices = { needs: { debt: "Debt" }, dueChoices: { overdue: "Overdue" },
+                            orderChoices: { name: "Name" } };
           return [texts.map(([typed, name, nhs]) => rules.textMatches(typed, name, nhs)),
-                  dues.map((due) => rules.dueState(due, new Date(now)))];
+                  dues.map((due) => rules.dueState(due, new Date(now))),
+                  rules.readFilter(junk, choices)];
         }""",
         [[c[:3] for c in TEXT_CASES], [d for d, _ in DUE_CASES], NOW.isoformat()],
     )
-    assert found == [[c[3] for c in TEXT_CASES], [s for _, s in DUE_CASES]]
+    assert found == [[c[3] for c in TEXT_CASES], [s for _, s in DUE_CASES],
+                     {"text": "", "need": "", "due": "", "order": "name"}]  # fmt: skip
 
 
 @browser_test

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from pwa.extensions import db
-from pwa.models import Patient, User
+from pwa.models import AuditEvent, Patient, User
 
 from .conftest import make_patient, sign_in
 from .test_api_sync import enrol, patient_change, sync
@@ -112,3 +112,54 @@ def test_two_new_patients_with_one_nhs_number_in_one_batch(
     assert again["status"] == "duplicate"
     assert db.session.get(Patient, uuid.UUID(first["id"])) is not None
     assert patients_named("Cole") == 1
+
+
+def test_a_clash_is_on_the_holders_trail_from_the_page_and_from_a_phone(
+    client: FlaskClient, worker: User, other_worker: User
+) -> None:
+    held = make_patient(other_worker, given_name="Ada", family_name="Lake", nhs_number=NHS)
+    sign_in(client, worker)
+    client.post("/patients/new", data=form(nhs_number=NHS))
+    token = enrol(client, worker)
+    sync(client, token, [patient_change(nhs_number=NHS)])
+    trail = db.session.execute(
+        select(AuditEvent.user_id, AuditEvent.device_id).where(
+            AuditEvent.action == "patient.nhs_number_clash", AuditEvent.patient_id == held.id)
+    ).all()  # fmt: skip
+    assert len(trail) == 2 and {user for user, _ in trail} == {worker.id}
+    assert sorted(device is not None for _, device in trail) == [False, True]
+
+
+def test_a_number_is_judged_only_for_an_add_that_may_happen(
+    client: FlaskClient, worker: User, other_worker: User
+) -> None:
+    """Adding to someone else's caseload is refused for that, whatever the number: a free and
+    a taken number get the same answer, so the refusal cannot be used to test numbers."""
+    make_patient(other_worker, nhs_number=NHS)
+    token = enrol(client, worker)
+    elsewhere = {"link_worker_id": str(other_worker.id)}
+    taken = sync(client, token, [patient_change(nhs_number=NHS, **elsewhere)])["results"][0]
+    free = sync(client, token, [patient_change(nhs_number=OTHER_NHS, **elsewhere)])["results"][0]
+    assert taken["errors"] == free["errors"] and set(taken["errors"]) == {"link_worker_id"}
+
+
+def test_the_warning_prefers_a_record_the_worker_may_open_and_reads_names_as_people_do(
+    client: FlaskClient, worker: User, other_worker: User
+) -> None:
+    born = date(1961, 4, 2)
+    make_patient(other_worker, given_name="Élise", family_name="O'Brien", date_of_birth=born)
+    mine = make_patient(worker, given_name="Élise", family_name="O'Brien", date_of_birth=born)
+    sign_in(client, worker)
+    page = client.post("/patients/new", data=form(given_name="ÉLISE", family_name="O’BRIEN"))
+    text = page.get_data(as_text=True)
+    assert f'href="/patients/{mine.id}"' in text  # theirs, not the older one elsewhere
+    warned = db.session.scalars(select(AuditEvent.patient_id).where(
+        AuditEvent.action == "patient.same_name_warning")).all()  # fmt: skip
+    assert warned == [mine.id]
+
+
+def test_the_discharged_list_ignores_what_is_due(client: FlaskClient, worker: User) -> None:
+    make_patient(worker, given_name="Gone", family_name="Away", status="discharged")
+    sign_in(client, worker)
+    page = client.get("/caseload?status=discharged&due=overdue&order=next")
+    assert ">Gone Away</a>" in page.get_data(as_text=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ..access_links import revoke_invitations
 from ..extensions import db
@@ -44,36 +45,45 @@ def check_nhs_number_free(actor: User, nhs_number: str | None, patient_id: uuid.
             "Another patient at this practice already has this NHS number. Check it, or ask "
             "your practice admin."
         )
-    raise Refused("validation_failed", {"nhs_number": [message]})
+    raise Refused("validation_failed", {"nhs_number": [message]}, about=holder.id)
 
 
-def same_name_and_birth(values: dict[str, Any]) -> Patient | None:
-    """A patient already here with the same names (in any case) and date of birth, if any.
+def same_name_and_birth(actor: User, values: dict[str, Any]) -> Patient | None:
+    """A patient already here with the same names and date of birth, if any: one the caller may
+    read first, so the warning can link to them.
 
-    Not proof of a duplicate (names repeat), so the page warns and lets the person go on; the
-    NHS number, where given, is what must be unique (`check_nhs_number_free`).
+    Names compare as people read them: any case (in any alphabet), a curly apostrophe as a
+    straight one. Not proof of a duplicate (names repeat), so the page warns and lets the
+    person go on; the NHS number, where given, is what must be unique.
     """
     if not values.get("date_of_birth"):
         return None
-    return db.session.scalar(
-        select(Patient).where(
-            func.lower(Patient.given_name) == values["given_name"].lower(),
-            func.lower(Patient.family_name) == values["family_name"].lower(),
-            Patient.date_of_birth == values["date_of_birth"],
-        ).order_by(Patient.created_at).limit(1)
+    wanted = (_name_key(values["given_name"]), _name_key(values["family_name"]))
+    born_then = db.session.scalars(
+        select(Patient).where(Patient.date_of_birth == values["date_of_birth"])
+        .order_by(Patient.created_at)
     )  # fmt: skip
+    same = [p for p in born_then
+            if (_name_key(p.given_name), _name_key(p.family_name)) == wanted]  # fmt: skip
+    return next((p for p in same if may_read(actor, p)), same[0] if same else None)
+
+
+def _name_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold().replace("\u2019", "'").strip()
 
 
 def new_patient_row(actor: User, record_id: uuid.UUID, values: dict[str, Any]) -> dict[str, Any]:
     """Return the row a new patient is stored as, on the caseload the rules allow."""
     if actor.role not in ("admin", "link_worker"):
         raise Refused("forbidden", {"type": ["You can only send your own check-ins."]})
+    # Who it is for is checked first: a number is judged only for an add that may happen.
+    worker_id = link_worker_for(actor, values.get("link_worker_id"), "link_worker_id")
     check_nhs_number_free(actor, values.get("nhs_number"), record_id)
     status = values.get("status") or "active"
     return {
         **values,
         "id": record_id,
-        "link_worker_id": link_worker_for(actor, values.get("link_worker_id"), "link_worker_id"),
+        "link_worker_id": worker_id,
         "status": status,
         "discharged_at": utcnow() if status == "discharged" else None,
         "discharge_reason": values.get("discharge_reason") if status == "discharged" else None,
@@ -95,12 +105,12 @@ def change_patient(actor: User, patient: Patient, values: dict[str, Any]) -> Non
     """
     check_write(actor, patient, record_type="patient", adding=False, field="id")
     values = dict(values)
-    if values.get("nhs_number") and values["nhs_number"] != patient.nhs_number:
-        check_nhs_number_free(actor, values["nhs_number"], patient.id)
     if "link_worker_id" in values:
         values["link_worker_id"] = link_worker_for(
             actor, values["link_worker_id"], "link_worker_id"
         )
+    if values.get("nhs_number") and values["nhs_number"] != patient.nhs_number:
+        check_nhs_number_free(actor, values["nhs_number"], patient.id)
     status = values.get("status") or patient.status
     values.pop("status", None)
     reason = values.pop("discharge_reason", None)

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import scope
+from ..audit import audit
 from ..database import dialect_insert
 from ..extensions import db
 from ..models import Device, Patient, Synced, SyncReview, User, utcnow
@@ -261,6 +262,10 @@ def _refused(sent: Sent, refusal: Refused, batch: Batch) -> Outcome:
     # reassigned, or discharged, since the backup): an admin sees it, whatever the refusal.
     if refusal.keep or (sent.sent_back and batch.actor.is_staff):
         _keep_for_review(refusal.code, sent, batch)
+    if refusal.about is not None:  # the answer says something of this patient: on their trail
+        device_id = batch.device.id if batch.device else None
+        audit("patient.nhs_number_clash", record_type="patient", patient_id=refusal.about,
+              user_id=batch.actor.id, device_id=device_id)  # fmt: skip
     return Outcome(str(sent.id), "rejected", errors=refusal.errors, code=refusal.code)
 
 

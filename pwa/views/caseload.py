@@ -42,6 +42,8 @@ def caseload() -> ResponseReturnValue:
     everyone = list(db.session.scalars(query.order_by(Patient.family_name, Patient.given_name)))
     next_follow_ups = _next_follow_ups([p.id for p in everyone])
     chosen = CaseloadFilter.read(request.args)
+    if status == "discharged":  # nothing is due for them: only the search and need apply
+        chosen = CaseloadFilter(text=chosen.text, need=chosen.need)
     now = utcnow()
 
     def next_due(patient: Patient) -> datetime | None:

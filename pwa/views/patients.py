@@ -37,6 +37,9 @@ def _form_refused(
 ) -> ResponseReturnValue:
     """Show a rule's refusal of a field (a taken NHS number) on the form; any other as a page."""
     db.session.rollback()
+    if refusal.about is not None:  # the answer says something of this patient: on their trail
+        audit("patient.nhs_number_clash", record_type="patient", patient_id=refusal.about)
+        db.session.commit()
     if set(refusal.errors) <= {name for name in form._fields}:
         for name, messages in refusal.errors.items():
             form[name].errors = [*form[name].errors, *messages]
@@ -60,8 +63,13 @@ def add_patient() -> ResponseReturnValue:
         del form.link_worker_id  # a link worker adds to their own caseload
     if form.validate_on_submit():
         fields = form.patient_fields()
-        same = None if form.different_person.data else casework.same_name_and_birth(fields)
+        same = None
+        if not form.different_person.data:
+            same = casework.same_name_and_birth(current_user, fields)
         if same is not None:
+            # The warning says someone of this name and birthday is here: on their trail.
+            audit("patient.same_name_warning", record_type="patient", patient_id=same.id)
+            db.session.commit()
             return render_template("patients/form.html", form=form, patient=None, same=same,
                                    same_readable=may_read(current_user, same))  # fmt: skip
         worker_id = uuid.UUID(form.link_worker_id.data) if "link_worker_id" in form else None

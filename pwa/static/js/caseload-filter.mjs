@@ -11,9 +11,9 @@ export function readFilter(params, { needs, dueChoices, orderChoices }) {
   const order = params.get("order") ?? "";
   return {
     text: (params.get("q") ?? "").slice(0, 100),
-    need: need in needs ? need : "",
-    due: due in dueChoices ? due : "",
-    order: order in orderChoices ? order : "name",
+    need: Object.hasOwn(needs, need) ? need : "",
+    due: Object.hasOwn(dueChoices, due) ? due : "",
+    order: Object.hasOwn(orderChoices, order) ? order : "name",
   };
 }
 
