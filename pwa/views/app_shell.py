@@ -30,6 +30,7 @@ from ..measures import MEASURES, HelpThresholds, measures_data
 from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
 from ..practice import practice_text
 from ..progress import PATIENT_FOLLOW_UP_KINDS, PATIENT_REFERRAL_STATUSES, TRACKED
+from ..review_words import LABELS, STATUS
 from ..sessions import current_web_session, leave_session_cookie
 from .help import PUBLIC_PAGES
 
@@ -176,6 +177,9 @@ def _vocabulary() -> dict[str, Any]:
         "patient_follow_up_kinds": PATIENT_FOLLOW_UP_KINDS,
         "patient_referral_statuses": PATIENT_REFERRAL_STATUSES,
         "due_choices": DUE_CHOICES,
+        # For a conflict on the phone, each field under the label the record's page uses.
+        "field_labels": {kind: [list(pair) for pair in pairs] for kind, pairs in LABELS.items()},
+        "patient_statuses": STATUS["patient"],
         "order_choices": ORDER_CHOICES,
     }
 

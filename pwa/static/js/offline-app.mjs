@@ -155,11 +155,15 @@ async function choosePatient(app, form) {
       `${p.data.given_name} ${p.data.family_name}`)));
 }
 
-function describe(entry) {
+/** Name a change as a person would: whose record, and what kind. */
+async function describe(entry) {
   const d = entry.data;
-  if (entry.type === "patient") return `New or changed patient: ${d.given_name} ${d.family_name}`;
+  if (entry.type === "patient") return `${d.given_name} ${d.family_name}'s details`;
   const what = { checkin: "Check-in", followup: "Follow-up", referral: "Referral" }[entry.type];
-  return `${what} from ${formatDate(d.captured_at || d.due_at, { time: true }) || "this phone"}`;
+  const patient = d.patient_id ? await getRecord(d.patient_id) : null;
+  const whose = patient?.data ? ` for ${patient.data.given_name} ${patient.data.family_name}` : "";
+  const when = formatDate(d.captured_at || d.due_at, { time: true });
+  return `${what}${whose}${when ? `, ${when}` : ""}`;
 }
 
 function reason(attention, type) {
@@ -172,10 +176,65 @@ function reason(attention, type) {
       "check-in, or discard it if it is the same one.";
   }
   if (attention.status === "conflict") {
-    return "Someone changed this record on the server after this phone last synced.";
+    return "Someone else changed this on the server after your phone last synced. Choose which " +
+      "to keep.";
   }
   const messages = Object.entries(attention.errors || {}).map(([f, m]) => `${f}: ${[m].flat().join(" ")}`);
   return `The server could not accept it. ${messages.join(" ")}`;
+}
+
+/** One field's value in words, as the record's page shows it (pwa/review_words.py online). */
+async function inWords(app, type, field, value) {
+  const words = app.vocabulary;
+  if (value === null || value === undefined || value === "" ||
+      (Array.isArray(value) && !value.length)) return "Not recorded";
+  if (field === "date_of_birth") return formatDate(value);
+  if (["due_at", "done_at", "captured_at"].includes(field)) return formatDate(value, { time: true });
+  if (field === "needs") return value.map((n) => words.needs[n] ?? n).join(", ");
+  if (field === "kind") return words.follow_up_kinds[value] ?? value;
+  if (field === "status") {
+    return (type === "referral" ? words.referral_statuses : words.patient_statuses)[value] ?? value;
+  }
+  if (field === "consent_to_contact") return value ? "Yes" : "No";
+  if (field === "link_worker_id" || field === "assigned_to") {
+    return value === app.user.id ? "You" : "Another link worker";
+  }
+  if (field === "asset_id" || field === "patient_id") {
+    const found = (await getRecord(value))?.data;
+    if (!found) return field === "asset_id" ? "A community group" : "A patient";
+    return found.name ?? `${found.given_name} ${found.family_name}`;
+  }
+  if (field === "measures") {
+    return Object.entries(value).map(([m, answers]) =>
+      `${words.measures[m] ?? m}: ${Object.values(answers).join(", ")}`).join("; ");
+  }
+  return String(value);
+}
+
+/** What differs between the phone's change and the server's record, field by field, in words. */
+async function differences(app, entry) {
+  const labels = app.vocabulary.field_labels[entry.type] || [];
+  const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const rows = [];
+  for (const [field, label] of labels) {
+    const mine = entry.data[field];
+    const theirs = entry.server.data?.[field];
+    if (same(mine, theirs)) continue;
+    rows.push([label, await inWords(app, entry.type, field, mine),
+               await inWords(app, entry.type, field, theirs)]);
+  }
+  return rows;
+}
+
+function differenceTable(rows) {
+  if (!rows.length) return h("p", {}, "Nothing you can see differs: keeping theirs loses nothing.");
+  return h("table", { class: "nhsuk-table" },
+    h("caption", { class: "nhsuk-table__caption nhsuk-table__caption--s" }, "What differs"),
+    h("thead", { class: "nhsuk-table__head" }, h("tr", {},
+      h("th", { scope: "col" }, ""), h("th", { scope: "col" }, "Your change"),
+      h("th", { scope: "col" }, "On the server now"))),
+    h("tbody", { class: "nhsuk-table__body" }, rows.map(([label, mine, theirs]) =>
+      h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, mine), h("td", {}, theirs)))));
 }
 
 /** What this phone is waiting to send, and the records that need a person to decide. */
@@ -185,11 +244,18 @@ async function statusPage(app) {
   const act = (label, action, secondary = true) => h("button", {
     type: "button", onclick: async () => { await action(); await announce(); app.rerender(); },
     class: `nhsuk-button nhsuk-button--small${secondary ? " nhsuk-button--secondary" : ""}` }, label);
+  const compared = (e) => e.attention.status === "conflict" && e.type !== "checkin" && e.server &&
+    !e.server.deleted;
   const choices = (e) => {
+    if (compared(e)) {
+      return [act("Keep mine", async () => {
+        await resend(e.id, { baseVersion: e.server.version });
+        requestSync();
+      }, false),
+              act("Keep theirs", () => discard(e.id))];
+    }
     const buttons = [];
-    if (e.attention.status === "conflict" && e.type !== "checkin" && e.server && !e.server.deleted) {
-      buttons.push(act("Keep mine and send again", () => resend(e.id, { baseVersion: e.server.version })));
-    } else if (e.attention.status === "conflict" && e.type === "checkin") {
+    if (e.attention.status === "conflict" && e.type === "checkin") {
       buttons.push(act("Keep mine as a new check-in", async () => {
         await saveRecord("checkin", crypto.randomUUID(), e.data);
         await discard(e.id);
@@ -202,15 +268,21 @@ async function statusPage(app) {
     buttons.push(act("Discard this change", () => discard(e.id), true));
     return buttons;
   };
+  const cards = [];
+  for (const e of attention) {
+    cards.push(h("div", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
+      h("h3", { class: "nhsuk-card__heading" }, await describe(e)),
+      h("p", {}, reason(e.attention, e.type)),
+      compared(e) ? differenceTable(await differences(app, e)) : null,
+      h("p", {}, ...choices(e)))));
+  }
   return [
     titled("Sync status"),
     h("p", {}, `${entries.length - attention.length} waiting to send, ` +
                `${attention.length} needing attention.`),
     h("p", {}, act("Sync now", () => requestSync(), false)),
     attention.length ? h("h2", {}, "Needs attention") : null,
-    ...attention.map((e) => h("div", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
-      h("h3", { class: "nhsuk-card__heading" }, describe(e)),
-      h("p", {}, reason(e.attention, e.type)), h("p", {}, ...choices(e))))),
+    ...cards,
   ];
 }
 
