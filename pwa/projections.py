@@ -78,6 +78,7 @@ def follow_up_for_staff(follow_up: FollowUp) -> dict[str, Any]:
         "note": follow_up.note,
         "assigned_to": str(follow_up.assigned_to_id),
         "done_at": follow_up.done_at.isoformat() if follow_up.done_at else None,
+        "outcome": follow_up.outcome,
     }
 
 

@@ -17,6 +17,7 @@ from .filters import format_date, format_datetime
 from .measures import MEASURES
 from .models import (
     FOLLOW_UP_KINDS,
+    FOLLOW_UP_OUTCOMES,
     NEEDS,
     REFERRAL_STATUSES,
     AssetReferral,
@@ -39,7 +40,8 @@ LABELS: dict[str, tuple[tuple[str, str], ...]] = {
                 ("needs", "Needs discussed"), ("notes", "Notes"),
                 ("amends", "Corrects an earlier check-in")),
     "followup": (("patient_id", "Patient"), ("due_at", "Due"), ("kind", "Kind"),
-                 ("note", "Note"), ("assigned_to", "Assigned to"), ("done_at", "Done")),
+                 ("note", "Note"), ("assigned_to", "Assigned to"), ("done_at", "Done"),
+                 ("outcome", "How it went")),
     "referral": (("patient_id", "Patient"), ("asset_id", "Community group"),
                  ("status", "Status"), ("note", "Note")),
 }  # fmt: skip
@@ -49,6 +51,7 @@ MODELS: dict[str, type[Any]] = {
 CODES: dict[str, dict[str, str]] = {
     "needs": NEEDS,
     "kind": FOLLOW_UP_KINDS,
+    "outcome": FOLLOW_UP_OUTCOMES,
     "source": {"self": "The patient", "link_worker": "Their link worker"},
 }
 STATUS = {

@@ -97,3 +97,44 @@ def test_the_caseload_shows_the_next_follow_up(
 def test_an_unknown_follow_up_is_not_found(client: FlaskClient, worker: User) -> None:
     sign_in(client, worker)
     assert client.post("/follow-ups/00000000-0000-4000-8000-000000000000/done").status_code == 404
+
+
+def test_marking_done_says_how_it_went_if_the_worker_says(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    called, visited = make_follow_up(patient), make_follow_up(patient, kind="visit")
+    sign_in(client, worker)
+    record = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "How did it go? (optional)" in record and "No answer" in record
+    done = client.post(f"/follow-ups/{called.id}/done", data={"outcome": "no_answer"},
+                       follow_redirects=True)  # fmt: skip
+    assert "Phone call marked as done: no answer" in done.get_data(as_text=True)
+    assert "Done</strong> No answer" in done.get_data(as_text=True)
+    assert (
+        client.post(f"/follow-ups/{visited.id}/done", data={"outcome": "bored"}).status_code == 400
+    )
+    client.post(f"/follow-ups/{visited.id}/done")
+    db.session.expire_all()
+    assert (called.outcome, visited.outcome) == ("no_answer", None)
+    assert visited.done_at is not None
+
+
+def test_a_phone_sends_an_outcome_and_an_older_phone_keeps_it(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    from .test_api_sync import enrol, sync
+
+    follow_up = make_follow_up(patient)
+    token = enrol(client, worker)
+    data = {"patient_id": str(patient.id), "due_at": follow_up.due_at.isoformat(),
+            "kind": "call", "note": "", "done_at": datetime.now(UTC).isoformat()}  # fmt: skip
+    change = {"id": str(follow_up.id), "type": "followup", "base_version": 1,
+              "data": data | {"outcome": "spoke"}}  # fmt: skip
+    assert sync(client, token, [change])["results"][0]["status"] == "applied"
+    older = {"id": str(follow_up.id), "type": "followup", "base_version": 2,
+             "data": data | {"note": "Rang back"}}  # fmt: skip
+    assert sync(client, token, [older])["results"][0]["status"] == "applied"
+    junk = {**older, "base_version": 3, "data": data | {"outcome": "<b>"}}
+    assert sync(client, token, [junk])["results"][0]["status"] == "rejected"
+    db.session.expire_all()
+    assert (follow_up.outcome, follow_up.note) == ("spoke", "Rang back")

@@ -37,6 +37,8 @@ def change_follow_up(actor: User, follow_up: FollowUp, values: dict[str, Any]) -
     check_write(actor, follow_up.patient, record_type="followup", adding=False, field="id")
     keep_patient(follow_up, values)
     values = dict(values)
+    if values.get("outcome") is None:  # not said (an older phone, a page): the stored one stays
+        values.pop("outcome", None)
     if "assigned_to_id" in values:
         values["assigned_to_id"] = assignee_for(
             actor, follow_up.patient, values["assigned_to_id"], "assigned_to"
@@ -44,9 +46,9 @@ def change_follow_up(actor: User, follow_up: FollowUp, values: dict[str, Any]) -
     write(follow_up, values)
 
 
-def complete_follow_up(actor: User, follow_up: FollowUp) -> bool:
-    """Mark a follow-up done now; return False if it already was."""
+def complete_follow_up(actor: User, follow_up: FollowUp, outcome: str | None = None) -> bool:
+    """Mark a follow-up done now, saying how it went if known; False if it already was done."""
     if follow_up.done_at is not None:
         return False
-    change_follow_up(actor, follow_up, {"done_at": utcnow()})
+    change_follow_up(actor, follow_up, {"done_at": utcnow(), "outcome": outcome})
     return True

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from wtforms import RadioField, TextAreaField, TimeField
+from wtforms import RadioField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..casework import rules
-from ..models import FOLLOW_UP_KINDS
+from ..models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES
 from .base import PageForm
 from .fields import MemorableDateField, choice_list
 
@@ -34,4 +34,11 @@ class FollowUpForm(PageForm):
 
 
 class FollowUpDoneForm(PageForm):
-    """A button: the CSRF token is the whole form."""
+    """One tap, with how it went if the worker says (optional)."""
+
+    outcome = SelectField(
+        "How did it go?",
+        choices=choice_list([("", "Not said"), *FOLLOW_UP_OUTCOMES.items()]),
+        default="",  # a form without it (one tap, an older page) says nothing of how it went
+        validate_choice=True,
+    )

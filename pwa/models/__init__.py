@@ -18,6 +18,7 @@ from .push import (
 from .records import (
     CHECKIN_SOURCES,
     FOLLOW_UP_KINDS,
+    FOLLOW_UP_OUTCOMES,
     REFERRAL_STATUSES,
     AssetReferral,
     CheckIn,
@@ -33,6 +34,7 @@ __all__ = [
     "DELIVERY_STATUSES",
     "DISCHARGE_REASONS",
     "FOLLOW_UP_KINDS",
+    "FOLLOW_UP_OUTCOMES",
     "LINK_PURPOSES",
     "NEEDS",
     "NOTICE_KINDS",

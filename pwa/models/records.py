@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 CHECKIN_SOURCES = ("link_worker", "self")
 FOLLOW_UP_KINDS = {"visit": "Visit", "call": "Phone call", "self_checkin": "Self check-in"}
+# How a follow-up went, said when it is marked done (optional).
+FOLLOW_UP_OUTCOMES = {
+    "met": "Met them",
+    "spoke": "Spoke on the phone",
+    "no_answer": "No answer",
+    "left_message": "Left a message",
+    "not_needed": "No longer needed",
+}
 REFERRAL_STATUSES = {
     "suggested": "Suggested",
     "referred": "Referred",
@@ -78,6 +86,7 @@ class FollowUp(Synced, Model):
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(30))  # one of FOLLOW_UP_OUTCOMES
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[Patient] = relationship(back_populates="follow_ups")
@@ -86,6 +95,10 @@ class FollowUp(Synced, Model):
     @property
     def kind_name(self) -> str:
         return FOLLOW_UP_KINDS.get(self.kind, self.kind)
+
+    @property
+    def outcome_name(self) -> str:
+        return FOLLOW_UP_OUTCOMES.get(self.outcome or "", "")
 
     @property
     def is_overdue(self) -> bool:

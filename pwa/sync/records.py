@@ -91,7 +91,8 @@ RECORD_TYPES: dict[str, RecordType] = {
                 actor, patient, record_id, values
             ),
             casework.change_follow_up,
-            defaulted=("assigned_to_id",),
+            # An outcome left out (a phone from before outcomes) keeps the one stored.
+            defaulted=("assigned_to_id", "outcome"),
             same_once_set=("done_at",),
         ),
         RecordType(

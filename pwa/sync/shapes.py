@@ -34,6 +34,7 @@ from ..measures import MEASURES, MeasureError, score_all
 from ..models import (
     DISCHARGE_REASONS,
     FOLLOW_UP_KINDS,
+    FOLLOW_UP_OUTCOMES,
     NEEDS,
     PATIENT_STATUSES,
     REFERRAL_STATUSES,
@@ -231,6 +232,7 @@ if TYPE_CHECKING:  # what each field holds once checked
     PatientStatus: TypeAlias = str
     DischargeReason: TypeAlias = str
     FollowUpKind: TypeAlias = str
+    FollowUpOutcome: TypeAlias = str
     ReferralStatus: TypeAlias = str
     RecordTypeName: TypeAlias = str
     NeedCodes: TypeAlias = list[str]
@@ -244,6 +246,7 @@ else:
     PatientStatus = Choice(PATIENT_STATUSES, default="active")
     DischargeReason = Choice(DISCHARGE_REASONS)
     FollowUpKind = Choice(FOLLOW_UP_KINDS)
+    FollowUpOutcome = Choice(FOLLOW_UP_OUTCOMES)
     ReferralStatus = Choice(REFERRAL_STATUSES, default="suggested")
     RecordTypeName = Choice(RECORD_TYPE_NAMES)
     NeedCodes = Codes(NEEDS)
@@ -296,6 +299,7 @@ class FollowUpData(Shape):
     assigned_to_id: RecordId | None = Field(None, alias="assigned_to",
                                             description="defaults to the caller")  # fmt: skip
     done_at: Annotated[Moment | None, AfterValidator(_rule(rules.follow_up_moment))] = None
+    outcome: FollowUpOutcome | None = Field(None, description="how it went, once done")
 
 
 class ReferralData(Shape):

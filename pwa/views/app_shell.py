@@ -27,7 +27,13 @@ from ..forms.follow_up import FollowUpForm
 from ..forms.patient import PatientForm
 from ..forms.referral import ReferralForm
 from ..measures import MEASURES, HelpThresholds, measures_data
-from ..models import ASSET_CATEGORIES, FOLLOW_UP_KINDS, NEEDS, REFERRAL_STATUSES
+from ..models import (
+    ASSET_CATEGORIES,
+    FOLLOW_UP_KINDS,
+    FOLLOW_UP_OUTCOMES,
+    NEEDS,
+    REFERRAL_STATUSES,
+)
 from ..practice import practice_text
 from ..progress import PATIENT_FOLLOW_UP_KINDS, PATIENT_REFERRAL_STATUSES, TRACKED
 from ..review_words import LABELS, STATUS
@@ -168,6 +174,7 @@ def _vocabulary() -> dict[str, Any]:
     return {
         "needs": NEEDS,
         "follow_up_kinds": FOLLOW_UP_KINDS,
+        "follow_up_outcomes": FOLLOW_UP_OUTCOMES,
         "referral_statuses": REFERRAL_STATUSES,
         "asset_categories": ASSET_CATEGORIES,
         "measures": {key: measure.title for key, measure in MEASURES.items()},

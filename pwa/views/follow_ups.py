@@ -56,14 +56,16 @@ def complete_follow_up(follow_up_id: uuid.UUID) -> ResponseReturnValue:
     if follow_up is None:
         abort(404)
     patient = patient_or_404(follow_up.patient_id, action="patient.view_for_change")
-    if not FollowUpDoneForm().validate_on_submit():
+    form = FollowUpDoneForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        completed = casework.complete_follow_up(current_user, follow_up)
+        completed = casework.complete_follow_up(current_user, follow_up, form.outcome.data or None)
     except Refused as refusal:
         return refused_page(refusal, patient)
     if completed:
         audit("followup.complete", follow_up, patient=patient)
         db.session.commit()
-        flash(f"{follow_up.kind_name} marked as done", "success")
+        said = f": {follow_up.outcome_name.lower()}" if follow_up.outcome else ""
+        flash(f"{follow_up.kind_name} marked as done{said}", "success")
     return redirect(url_for("patients.show_patient", patient_id=patient.id))

@@ -192,6 +192,7 @@ async function inWords(app, type, field, value) {
   if (["due_at", "done_at", "captured_at"].includes(field)) return formatDate(value, { time: true });
   if (field === "needs") return value.map((n) => words.needs[n] ?? n).join(", ");
   if (field === "kind") return words.follow_up_kinds[value] ?? value;
+  if (field === "outcome") return words.follow_up_outcomes[value] ?? value;
   if (field === "status") {
     return (type === "referral" ? words.referral_statuses : words.patient_statuses)[value] ?? value;
   }

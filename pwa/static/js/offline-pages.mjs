@@ -142,9 +142,23 @@ function checkInSummary(checkIn, vocabulary) {
   return parts.join(". ");
 }
 
-async function markDone(followUp, rerender) {
+/** "Mark as done" with how it went (optional), as the record page online has it. */
+function doneForm(followUp, vocabulary, rerender) {
+  const id = `outcome-${followUp.id}`;
+  const outcome = h("select", { class: "nhsuk-select app-done-form__outcome", id, name: "outcome" },
+    [["", "Not said"], ...Object.entries(vocabulary.follow_up_outcomes)].map(([value, text]) =>
+      h("option", { value }, text)));
+  return h("div", { class: "app-done-form" },
+    h("label", { class: "nhsuk-label nhsuk-u-font-size-16", for: id }, "How did it go? (optional)"),
+    outcome,
+    h("button", { type: "button", onclick: () => markDone(followUp, outcome.value || null, rerender),
+                  class: "nhsuk-button nhsuk-button--secondary nhsuk-button--small" }, "Mark as done"));
+}
+
+async function markDone(followUp, outcome, rerender) {
   try {
-    await saveRecord("followup", followUp.id, { ...followUp.data, done_at: localIso(new Date()) });
+    await saveRecord("followup", followUp.id, { ...followUp.data, done_at: localIso(new Date()),
+                                                outcome });
   } catch (error) {
     alert(error.message); // in flight: try again once it has been sent
     return;
@@ -191,10 +205,9 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
       .sort((a, b) => a.data.due_at.localeCompare(b.data.due_at)).map((f) =>
         h("li", {}, h("strong", {}, vocabulary.follow_up_kinds[f.data.kind]), " ",
           formatDate(f.data.due_at, { time: true }), f.data.note ? ` – ${f.data.note}` : "", " ",
-          f.data.done_at ? h("strong", { class: "nhsuk-tag nhsuk-tag--green" }, "Done")
-            : h("button", { type: "button", onclick: () => markDone(f, rerender),
-                            class: "nhsuk-button nhsuk-button--secondary nhsuk-button--small" },
-                "Mark as done"),
+          f.data.done_at ? [h("strong", { class: "nhsuk-tag nhsuk-tag--green" }, "Done"),
+                            f.data.outcome ? ` ${vocabulary.follow_up_outcomes[f.data.outcome] ?? ""}` : null]
+            : doneForm(f, vocabulary, rerender),
           " ", statusTag(f.status))))
       : h("p", {}, "No follow-ups booked."),
     h("h2", {}, "Referrals to community groups and services"),

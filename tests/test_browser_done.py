@@ -1,0 +1,44 @@
+"""Marking a follow-up done with how it went, offline as online: the same question on the
+record page, sent once, and shown on the record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pwa.extensions import db
+from pwa.models import FollowUp, Patient, utcnow
+
+from .conftest import make_follow_up
+from .test_browser import (
+    accessibility_violations,
+    no_sideways_scroll,
+    pytestmark,  # noqa: F401 - the same browser requirement
+)
+from .test_browser_offline import OUTBOX_SIZE, eventually, sign_in_and_sync
+
+
+def test_offline_a_call_is_marked_done_with_no_answer_and_reaches_the_server(
+    live_server: str, page: Any, context: Any
+) -> None:
+    margaret = db.session.scalar(db.select(Patient).where(Patient.given_name == "Margaret"))
+    for booked in margaret.follow_ups:
+        db.session.delete(booked)
+    call_id = make_follow_up(margaret, kind="call", due_at=utcnow() + timedelta(hours=2)).id
+    patient_id = margaret.id
+    db.session.commit()
+    sign_in_and_sync(page, live_server)
+    context.set_offline(True)
+    page.goto(f"{live_server}/patients/{patient_id}")
+    page.get_by_role("heading", name="Margaret O'Brien").wait_for()  # drawn from the phone
+    assert accessibility_violations(page) == [] and no_sideways_scroll(page)
+    page.get_by_label("How did it go? (optional)").select_option("no_answer")
+    page.get_by_role("button", name="Mark as done").click()
+    page.get_by_text("No answer").first.wait_for()
+    context.set_offline(False)
+    eventually(page, OUTBOX_SIZE, 0)
+    db.session.expire_all()
+    call = db.session.get(FollowUp, call_id)
+    assert call is not None and call.done_at is not None and call.outcome == "no_answer"
+    page.goto(f"{live_server}/patients/{patient_id}")  # online, the server's own page
+    page.get_by_text("Done No answer").wait_for()
