@@ -42,3 +42,29 @@ def test_offline_a_call_is_marked_done_with_no_answer_and_reaches_the_server(
     assert call is not None and call.done_at is not None and call.outcome == "no_answer"
     page.goto(f"{live_server}/patients/{patient_id}")  # online, the server's own page
     page.get_by_text("Done No answer").wait_for()
+
+
+def test_offline_a_discharge_asks_why_and_reaches_the_server_once(
+    live_server: str, page: Any, context: Any
+) -> None:
+    grace = db.session.scalar(db.select(Patient).where(Patient.given_name == "Grace"))
+    grace_id = grace.id
+    db.session.commit()
+    sign_in_and_sync(page, live_server)
+    context.set_offline(True)
+    page.goto(f"{live_server}/patients/{grace_id}")
+    page.get_by_role("link", name="Discharge Grace Mensah").click()
+    page.get_by_role("heading", name="Discharge Grace?").wait_for()
+    page.get_by_role("button", name="Discharge Grace Mensah").click()
+    page.get_by_text("Select why they are being discharged").wait_for()
+    assert accessibility_violations(page) == [] and no_sideways_scroll(page)
+    page.get_by_label("Moved away").check()
+    page.get_by_role("button", name="Discharge Grace Mensah").click()
+    page.get_by_text("Grace Mensah's discharge saved on this phone").wait_for()
+    assert page.get_by_role("link", name="Grace Mensah").count() == 0  # off the caseload at once
+    context.set_offline(False)
+    eventually(page, OUTBOX_SIZE, 0)
+    db.session.expire_all()
+    grace = db.session.get(Patient, grace_id)
+    assert grace is not None
+    assert (grace.status, grace.discharge_reason) == ("discharged", "moved_away")

@@ -29,6 +29,7 @@ from ..forms.referral import ReferralForm
 from ..measures import MEASURES, HelpThresholds, measures_data
 from ..models import (
     ASSET_CATEGORIES,
+    DISCHARGE_REASONS,
     FOLLOW_UP_KINDS,
     FOLLOW_UP_OUTCOMES,
     NEEDS,
@@ -175,6 +176,7 @@ def _vocabulary() -> dict[str, Any]:
         "needs": NEEDS,
         "follow_up_kinds": FOLLOW_UP_KINDS,
         "follow_up_outcomes": FOLLOW_UP_OUTCOMES,
+        "discharge_reasons": DISCHARGE_REASONS,
         "referral_statuses": REFERRAL_STATUSES,
         "asset_categories": ASSET_CATEGORIES,
         "measures": {key: measure.title for key, measure in MEASURES.items()},

@@ -28,6 +28,7 @@ const ROUTES = [
   [new RegExp(`^/assets/${ID}$`), assetPage],
   [new RegExp(`^/assets/${ID}/refer$`), (app, id) => formPage(app, "referral", {
     heading: "Refer a patient", assetId: id })],
+  [new RegExp(`^/patients/${ID}/discharge$`), dischargePage],
   [/^\/sync-status$/, statusPage],
   [new RegExp(`^/sync-status/${ID}/fix$`), fixPage],
 ];
@@ -101,14 +102,14 @@ function flagIfNeedsHelp(app, type, data) {
 }
 
 /** Save a record into the outbox, sync if there is signal, then go to `next`. */
-async function saveAndGo(app, type, id, data, next) {
+async function saveAndGo(app, type, id, data, next, saved = SAVED[type]) {
   await saveRecord(type, id, data);
   flagIfNeedsHelp(app, type, data);
   const result = await Promise.race([
     syncAfterSave(), new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
   const sent = result?.ok && result.pending === 0 && result.attention === 0;
-  sessionStorage.setItem("app-flash", sent ? `${SAVED[type]} and sent.`
-    : `${SAVED[type]} on this phone. It will be sent when there is signal.`);
+  sessionStorage.setItem("app-flash", sent ? `${saved} and sent.`
+    : `${saved} on this phone. It will be sent when there is signal.`);
   // A record the server refused is not on its pages: show it where it can be fixed.
   location.assign(result?.attention ? "/sync-status" : next);
 }
@@ -284,6 +285,47 @@ async function statusPage(app) {
     h("p", {}, act("Sync now", () => requestSync(), false)),
     attention.length ? h("h2", {}, "Needs attention") : null,
     ...cards,
+  ];
+}
+
+/** Ask why, then discharge: templates/patients/discharge.html, drawn on the phone. */
+async function dischargePage(app, id) {
+  const patient = await getRecord(id);
+  const d = patient?.data;
+  if (!d || patient.type !== "patient" || d.status !== "active") {
+    return [titled("Not on this phone"), h("p", {}, h("a", { href: "/caseload" }, "Back to your caseload"))];
+  }
+  const name = `${d.given_name} ${d.family_name}`;
+  const error = h("span", { class: "nhsuk-error-message", id: "reason-error" },
+    h("span", { class: "nhsuk-u-visually-hidden" }, "Error:"), " Select why they are being discharged");
+  const group = h("div", { class: "nhsuk-form-group" },
+    h("fieldset", { class: "nhsuk-fieldset" },
+      h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--m" },
+        "Why are they leaving the caseload?"),
+      h("div", { class: "nhsuk-radios" }, Object.entries(app.vocabulary.discharge_reasons).map(
+        ([value, label], i) => h("div", { class: "nhsuk-radios__item" },
+          h("input", { class: "nhsuk-radios__input", id: `reason-${i}`, name: "reason", type: "radio", value }),
+          h("label", { class: "nhsuk-label nhsuk-radios__label", for: `reason-${i}` }, label))))));
+  const form = h("form", { method: "post", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    const reason = form.elements.reason.value;
+    if (!reason) {
+      group.classList.add("nhsuk-form-group--error");
+      group.querySelector("fieldset").setAttribute("aria-describedby", "reason-error");
+      group.querySelector("legend").after(error);
+      error.focus?.();
+      return;
+    }
+    await saveAndGo(app, "patient", id, { ...d, status: "discharged", discharge_reason: reason },
+                    "/caseload", `${name}'s discharge saved`);
+  } }, group, h("button", { class: "nhsuk-button nhsuk-button--warning", type: "submit" }, `Discharge ${name}`));
+  return [
+    h("span", { class: "nhsuk-caption-l" }, name),
+    titled(`Discharge ${d.given_name}?`),
+    h("p", {}, `${d.given_name} will leave your caseload. Their record is kept.`),
+    h("p", {}, "You are offline: this is saved on the phone and sent when there is signal."),
+    form,
+    h("p", {}, h("a", { href: `/patients/${id}` }, `No, go back to ${d.given_name}'s record`)),
   ];
 }
 

@@ -217,6 +217,11 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
         h("strong", { class: "nhsuk-tag" }, vocabulary.referral_statuses[r.data.status]),
         r.data.note ? ` – ${r.data.note}` : "", " ", statusTag(r.status))))
       : h("p", {}, "Not referred anywhere yet."),
+    active ? [h("h2", {}, "Discharge"),
+              h("p", {}, `Discharging takes ${d.given_name} off the caseload. Their record is kept.`),
+              h("p", {}, h("a", { class: "nhsuk-button nhsuk-button--warning",
+                                  href: `/patients/${patientId}/discharge` },
+                           `Discharge ${d.given_name} ${d.family_name}`))] : null,
   ];
 }
 
