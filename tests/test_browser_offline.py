@@ -269,7 +269,7 @@ def test_a_record_the_server_refuses_can_be_fixed_and_sent_again(
     assert count(Patient, Patient.family_name == "Adeyemi") == 0
     assert count(SyncReview) == 0  # refused for a reason the person can fix: nothing to review
     page.get_by_role("link", name="1 record needs attention").click()
-    page.get_by_text("New or changed patient: Olu Adeyemi").wait_for()
+    page.get_by_text("Olu Adeyemi's details").wait_for()
     page.get_by_role("link", name="Fix it").click()
     page.get_by_role("heading", name="Fix and send again").wait_for()
     assert page.get_by_text("check digit").count() >= 1
