@@ -69,6 +69,22 @@ def test_a_conflict_names_the_patient_shows_both_sides_and_keeps_theirs_or_mine(
     db.session.expire_all()
     assert margaret().phone == "0113 496 0777"
 
+    # Different fields on each side: keeping mine keeps their change too.
+    page.evaluate(CHANGE_PHONE, [patient_id, "0113 496 0111"])
+    found = margaret()
+    found.postcode = "LS7 1AA"
+    db.session.commit()
+    page.get_by_role("button", name="Sync now").click()
+    card.wait_for()
+    assert card.locator("tbody tr").all_inner_texts() == ["Phone\t0113 496 0111\t0113 496 0777"]
+    card.get_by_text(
+        "Also changed on the server, and kept whichever you choose: Postcode"
+    ).wait_for()
+    card.get_by_role("button", name="Keep mine").click()
+    eventually(page, OUTBOX_SIZE, 0)
+    db.session.expire_all()
+    assert (margaret().phone, margaret().postcode) == ("0113 496 0111", "LS7 1AA")
+
     # The same change made on both sides is no conflict: the server settles it.
     page.evaluate(CHANGE_PHONE, [patient_id, "0113 496 0888"])
     change_on_the_server("0113 496 0888")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from pwa.extensions import db
-from pwa.models import FollowUp, Patient, utcnow
+from pwa.models import DISCHARGE_REASONS, FollowUp, Patient, utcnow
 
 from .conftest import make_follow_up
 from .test_browser import (
@@ -58,6 +58,8 @@ def test_offline_a_discharge_asks_why_and_reaches_the_server_once(
     page.get_by_role("button", name="Discharge Grace Mensah").click()
     page.get_by_text("Select why they are being discharged").wait_for()
     assert accessibility_violations(page) == [] and no_sideways_scroll(page)
+    listed = page.locator(".nhsuk-radios__label").all_inner_texts()
+    assert listed == list(DISCHARGE_REASONS.values())  # in the online page's order
     page.get_by_label("Moved away").check()
     page.get_by_role("button", name="Discharge Grace Mensah").click()
     page.get_by_text("Grace Mensah's discharge saved on this phone").wait_for()
@@ -68,3 +70,35 @@ def test_offline_a_discharge_asks_why_and_reaches_the_server_once(
     grace = db.session.get(Patient, grace_id)
     assert grace is not None
     assert (grace.status, grace.discharge_reason) == ("discharged", "moved_away")
+
+
+def test_offline_a_patient_already_on_the_phone_is_caught_before_sending(
+    live_server: str, page: Any, context: Any
+) -> None:
+    margaret = db.session.scalar(db.select(Patient).where(Patient.given_name == "Margaret"))
+    nhs, born = margaret.nhs_number, margaret.date_of_birth
+    db.session.commit()
+    sign_in_and_sync(page, live_server)
+    context.set_offline(True)
+    page.goto(f"{live_server}/patients/new")
+
+    def fill(given: str, family: str, nhs_number: str) -> None:
+        page.get_by_label("First name").fill(given)
+        page.get_by_label("Last name").fill(family)
+        page.get_by_label("Day").fill(str(born.day))
+        page.get_by_label("Month").fill(str(born.month))
+        page.get_by_label("Year").fill(str(born.year))
+        page.get_by_label("NHS number (optional)").fill(nhs_number)
+        page.get_by_label("Why were they referred?").fill("Met at the lunch club")
+        page.get_by_role("group", name="Have they agreed").get_by_label("Yes").check()
+        page.get_by_role("button", name="Add patient").click()
+
+    fill("Peter", "Smith", f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}")
+    page.get_by_text("Margaret O'Brien (born").first.wait_for()
+    assert page.evaluate(OUTBOX_SIZE) == 0
+    fill("MARGARET", "o’brien", "")
+    page.get_by_text("Already here?").wait_for()
+    assert page.evaluate(OUTBOX_SIZE) == 0 and accessibility_violations(page) == []
+    page.get_by_label("This is a different person: add them anyway").check()
+    page.get_by_role("button", name="Add patient").click()
+    eventually(page, OUTBOX_SIZE, 1)

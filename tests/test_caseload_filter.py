@@ -145,3 +145,27 @@ def test_offline_the_caseload_searches_as_you_type_and_cards_match_online(
     page.get_by_text("of 6 active patients").wait_for()
     assert page.locator("li.nhsuk-card", has_text="Margaret O'Brien").count() == 1
     assert "due=overdue" in page.url  # kept for a reload, as the online form's address does
+
+
+@browser_test
+def test_the_phone_writes_dates_as_the_server_does_in_the_practices_zone(
+    live_server: str, page: Any, app: Any
+) -> None:
+    from pwa.filters import format_date, format_datetime
+
+    moments = ["2026-10-02T12:00:00+00:00", "2026-11-28T00:30:00+00:00", "2026-03-29T00:59:00Z"]
+    page.goto(f"{live_server}/offline")
+    phone = page.evaluate(
+        """async (moments) => {
+          const dom = await import('/static/js/dom.mjs');
+          dom.usePracticeTimeZone('Europe/London');
+          return [moments.map((m) => dom.formatDate(m, { time: true })),
+                  dom.formatDate('1950-05-17'), dom.formatNhsNumber('9434765919')];
+        }""",
+        moments,
+    )
+    with app.test_request_context():
+        server = [format_datetime(datetime.fromisoformat(m)) for m in moments]
+        born = format_date(datetime(1950, 5, 17).date())
+    assert phone == [server, born, "943 476 5919"]
+    assert server[0] == "2 October 2026 at 1:00pm"  # British Summer Time, whatever the phone's

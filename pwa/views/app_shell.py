@@ -185,6 +185,21 @@ def _vocabulary() -> dict[str, Any]:
         "tracked": [tracked.for_phone() for tracked in TRACKED],
         "patient_follow_up_kinds": PATIENT_FOLLOW_UP_KINDS,
         "patient_referral_statuses": PATIENT_REFERRAL_STATUSES,
+        # The JSON in the shell sorts every object's keys: lists people choose from keep their
+        # order here (static/js/dom.mjs `choices`).
+        "choice_order": {
+            name: list(codes)
+            for name, codes in (
+                ("needs", NEEDS),
+                ("discharge_reasons", DISCHARGE_REASONS),
+                ("follow_up_outcomes", FOLLOW_UP_OUTCOMES),
+                ("due_choices", DUE_CHOICES),
+                ("order_choices", ORDER_CHOICES),
+                ("follow_up_kinds", FOLLOW_UP_KINDS),
+                ("asset_categories", ASSET_CATEGORIES),
+            )
+        },
+        "practice_time_zone": current_app.config["PRACTICE_TIMEZONE"],
         "due_choices": DUE_CHOICES,
         # For a conflict on the phone, each field under the label the record's page uses.
         "field_labels": {kind: [list(pair) for pair in pairs] for kind, pairs in LABELS.items()},

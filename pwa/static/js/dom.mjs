@@ -53,16 +53,44 @@ export function statusTag(status) {
 /** Format an ISO date (or date and time) for a person in the UK. */
 export function formatDate(iso, { time = false } = {}) {
   if (!iso) return "";
-  const value = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T00:00:00`) : new Date(iso);
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(iso);
+  const value = dateOnly ? new Date(`${iso}T00:00:00Z`) : new Date(iso);
   if (Number.isNaN(value.getTime())) return "";
-  // As the server's `date` and `datetime` filters write them (pwa/filters.py): 3 March 2026,
-  // and 3 March 2026 at 2:30pm; in the phone's time zone, which in practice is the practice's.
-  const day = `${value.getDate()} ${value.toLocaleString("en-GB", { month: "long" })} ` +
-    `${value.getFullYear()}`;
+  // As the server's `date` and `datetime` filters write them (pwa/filters.py), in the
+  // practice's time zone as they do: 3 March 2026, and 3 March 2026 at 2:30pm. A date alone is
+  // a calendar day, the same wherever the phone is.
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+    timeZone: dateOnly ? "UTC" : practiceZone, day: "numeric", month: "long", year: "numeric",
+    hour: "numeric", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(value).map(({ type, value: part }) => [type, part]));
+  const day = `${parts.day} ${parts.month} ${parts.year}`;
   if (!time) return day;
-  const hour = value.getHours() % 12 || 12;
-  const minutes = String(value.getMinutes()).padStart(2, "0");
-  return `${day} at ${hour}:${minutes}${value.getHours() < 12 ? "am" : "pm"}`;
+  const hours = Number(parts.hour);
+  return `${day} at ${hours % 12 || 12}:${parts.minute}${hours < 12 ? "am" : "pm"}`;
+}
+
+let practiceZone; // undefined: the phone's own, until the shell says the practice's
+
+/** Write dates and times in the practice's time zone, as its pages do (the shell says which). */
+export function usePracticeTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+    practiceZone = zone;
+  } catch {
+    practiceZone = undefined; // a zone this browser does not know: its own
+  }
+}
+
+/** A vocabulary's choices as [code, name] pairs, in the order the server's forms list them. */
+export function choices(vocabulary, name) {
+  const names = vocabulary[name];
+  return (vocabulary.choice_order?.[name] ?? Object.keys(names)).map((code) => [code, names[code]]);
+}
+
+/** An NHS number as people write it: 943 476 5919. */
+export function formatNhsNumber(number) {
+  return /^\d{10}$/.test(number ?? "") ? `${number.slice(0, 3)} ${number.slice(3, 6)} ${number.slice(6)}`
+    : (number ?? "");
 }
 
 /** Return a local date and time as ISO 8601 with its UTC offset, as the sync API asks. */

@@ -3,10 +3,10 @@
  * draws that page (by its path) from IndexedDB. Saving puts a record in the outbox and asks
  * for a sync; nothing here talks to the server directly.
  */
-import { formatDate, h, titled } from "./dom.mjs";
+import { choices, formatDate, h, titled, usePracticeTimeZone } from "./dom.mjs";
 import { keepDraft } from "./drafts.mjs";
-import { deleteDraft, discard, getDraft, getMeta, getRecord, outboxEntries, resend, saveRecord }
-  from "./local-store.mjs";
+import { deleteDraft, discard, getDraft, getMeta, getRecord, outboxEntries, recordsOfType, resend,
+         saveRecord } from "./local-store.mjs";
 import { emptyForm, fillForm, readForm, serverErrors, showErrors } from "./offline-forms.mjs";
 import { assetPage, caseloadOf, caseloadPage, directoryPage, myProgressPage, ownRecord, recordPage }
   from "./offline-pages.mjs";
@@ -50,6 +50,7 @@ export async function startOfflineApp(view) {
   const user = await getMeta("user");
   if (!user || !["link_worker", "patient"].includes(user.role)) return; // "no connection" stays
   const vocabulary = JSON.parse(document.getElementById("app-vocabulary").textContent);
+  usePracticeTimeZone(vocabulary.practice_time_zone);
   const routes = user.role === "patient" ? PATIENT_ROUTES : ROUTES;
   if (user.role === "patient") {
     for (const link of document.querySelectorAll("header nav a")) {
@@ -130,6 +131,7 @@ async function formPage(app, type, { heading, patientId, assetId, draft, next })
     const { data, errors } = readForm(type, form, context);
     showErrors(form, errors);
     if (errors) return;
+    if (type === "patient" && await alreadyHere(form, data)) return;
     // The online form's id, kept in the draft: if that form did reach the server before the
     // signal went, the server answers with this id instead of taking a second copy.
     const kept = draft && (await getDraft(location.pathname))?.fields
@@ -167,7 +169,7 @@ async function describe(entry) {
   return `${what}${whose}${when ? `, ${when}` : ""}`;
 }
 
-function reason(attention, type) {
+function reason(attention, type, labels = {}) {
   if (attention.code === "out_of_scope") {
     return "This patient is no longer on your caseload. The server has kept this for your admin.";
   }
@@ -180,7 +182,8 @@ function reason(attention, type) {
     return "Someone else changed this on the server after your phone last synced. Choose which " +
       "to keep.";
   }
-  const messages = Object.entries(attention.errors || {}).map(([f, m]) => `${f}: ${[m].flat().join(" ")}`);
+  const messages = Object.entries(attention.errors || {})
+    .map(([f, m]) => `${labels[f] ?? f}: ${[m].flat().join(" ")}`);
   return `The server could not accept it. ${messages.join(" ")}`;
 }
 
@@ -213,30 +216,62 @@ async function inWords(app, type, field, value) {
   return String(value);
 }
 
+/** Whether two values of a field say the same: moments compare as instants (the phone writes
+ * its offset, the server UTC), everything else as JSON. */
+function same(a, b) {
+  const moment = /^\d{4}-\d{2}-\d{2}T/;
+  if (typeof a === "string" && typeof b === "string" && moment.test(a) && moment.test(b)) {
+    return new Date(a).getTime() === new Date(b).getTime();
+  }
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * Three ways: the copy the phone last had from the server (`original`), the phone's change, and
+ * the server's record now. "Mine" is only what this phone changed; everything else is theirs,
+ * so keeping mine never undoes someone else's change to another field.
+ */
+function threeWays(entry) {
+  const base = entry.original?.data;
+  const mine = entry.data;
+  const theirs = entry.server.data ?? {};
+  const fields = new Set([...Object.keys(mine), ...Object.keys(theirs)]);
+  const changed = base ? [...fields].filter((f) => !same(mine[f], base[f])) : [...fields];
+  const merged = { ...theirs };
+  for (const field of changed) merged[field] = mine[field];
+  const alsoTheirs = base ? [...fields].filter((f) => !changed.includes(f) && !same(theirs[f], base[f]))
+    : [];
+  return { changed, merged, alsoTheirs };
+}
+
 /** What differs between the phone's change and the server's record, field by field, in words. */
 async function differences(app, entry) {
   const labels = app.vocabulary.field_labels[entry.type] || [];
-  const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const { changed, alsoTheirs } = threeWays(entry);
   const rows = [];
   for (const [field, label] of labels) {
     const mine = entry.data[field];
     const theirs = entry.server.data?.[field];
-    if (same(mine, theirs)) continue;
+    if (!changed.includes(field) || same(mine, theirs)) continue;
     rows.push([label, await inWords(app, entry.type, field, mine),
                await inWords(app, entry.type, field, theirs)]);
   }
-  return rows;
+  const kept = labels.filter(([field]) => alsoTheirs.includes(field)).map(([, label]) => label);
+  return { rows, kept };
 }
 
-function differenceTable(rows) {
-  if (!rows.length) return h("p", {}, "Nothing you can see differs: keeping theirs loses nothing.");
-  return h("table", { class: "nhsuk-table" },
+function differenceTable({ rows, kept }) {
+  const keptWords = kept.length ? h("p", {}, `Also changed on the server, and kept whichever you ` +
+    `choose: ${kept.join(", ")}.`) : null;
+  if (!rows.length) return [h("p", {}, "Nothing you changed differs: keeping theirs loses nothing."), keptWords];
+  return [h("table", { class: "nhsuk-table" },
     h("caption", { class: "nhsuk-table__caption nhsuk-table__caption--s" }, "What differs"),
     h("thead", { class: "nhsuk-table__head" }, h("tr", {},
-      h("th", { scope: "col" }, ""), h("th", { scope: "col" }, "Your change"),
+      h("th", { scope: "col" }, "What"), h("th", { scope: "col" }, "Your change"),
       h("th", { scope: "col" }, "On the server now"))),
     h("tbody", { class: "nhsuk-table__body" }, rows.map(([label, mine, theirs]) =>
-      h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, mine), h("td", {}, theirs)))));
+      h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, mine), h("td", {}, theirs))))),
+    keptWords];
 }
 
 /** What this phone is waiting to send, and the records that need a person to decide. */
@@ -248,10 +283,11 @@ async function statusPage(app) {
     class: `nhsuk-button nhsuk-button--small${secondary ? " nhsuk-button--secondary" : ""}` }, label);
   const compared = (e) => e.attention.status === "conflict" && e.type !== "checkin" && e.server &&
     !e.server.deleted;
-  const choices = (e) => {
+  const answers = (e) => {
     if (compared(e)) {
       return [act("Keep mine", async () => {
-        await resend(e.id, { baseVersion: e.server.version });
+        // Mine where I changed something; theirs everywhere else.
+        await resend(e.id, { data: threeWays(e).merged, baseVersion: e.server.version });
         requestSync();
       }, false),
               act("Keep theirs", () => discard(e.id))];
@@ -274,9 +310,10 @@ async function statusPage(app) {
   for (const e of attention) {
     cards.push(h("div", { class: "nhsuk-card" }, h("div", { class: "nhsuk-card__content" },
       h("h3", { class: "nhsuk-card__heading" }, await describe(e)),
-      h("p", {}, reason(e.attention, e.type)),
+      h("p", {}, reason(e.attention, e.type,
+                        Object.fromEntries(app.vocabulary.field_labels[e.type] || []))),
       compared(e) ? differenceTable(await differences(app, e)) : null,
-      h("p", {}, ...choices(e)))));
+      h("p", {}, ...answers(e)))));
   }
   return [
     titled("Sync status"),
@@ -286,6 +323,47 @@ async function statusPage(app) {
     attention.length ? h("h2", {}, "Needs attention") : null,
     ...cards,
   ];
+}
+
+/** A name as people read it: any case, a curly apostrophe as a straight one (as the server's
+ * casework.same_name_and_birth compares them). */
+const nameKey = (name) => (name ?? "").normalize("NFC").toLowerCase().replaceAll("\u2019", "'").trim();
+
+/**
+ * The server's duplicate rules, as far as this phone can see (its own caseload): an NHS number
+ * another patient here has is an error; the same name and date of birth warns, and goes on only
+ * when told "This is a different person". The server checks the whole practice when it syncs.
+ */
+async function alreadyHere(form, data) {
+  const patients = await recordsOfType("patient");
+  const digits = (text) => (text ?? "").replace(/\D/g, "");
+  const born = (p) => formatDate(p.data.date_of_birth);
+  if (data.nhs_number) {
+    const holder = patients.find((p) => digits(p.data.nhs_number) === digits(data.nhs_number));
+    if (holder) {
+      showErrors(form, { form: [], fields: { nhs_number:
+        `${holder.data.given_name} ${holder.data.family_name} (born ${born(holder)}) already has ` +
+        "this NHS number. Check it, or open their record." } });
+      return true;
+    }
+  }
+  const same = patients.find((p) => p.data.date_of_birth === data.date_of_birth &&
+    nameKey(p.data.given_name) === nameKey(data.given_name) &&
+    nameKey(p.data.family_name) === nameKey(data.family_name));
+  if (!same || form.elements.different_person?.checked) return false;
+  form.querySelector(".app-already-here")?.remove();
+  form.prepend(h("div", { class: "nhsuk-warning-callout app-already-here" },
+    h("h2", { class: "nhsuk-warning-callout__label" }, h("span", { role: "text" },
+      h("span", { class: "nhsuk-u-visually-hidden" }, "Important: "), "Already here?")),
+    h("p", {}, h("a", { href: `/patients/${same.id}` }, `${same.data.given_name} ${same.data.family_name}`),
+      `, born ${born(same)}, is already on this phone.`),
+    h("div", { class: "nhsuk-checkboxes" }, h("div", { class: "nhsuk-checkboxes__item" },
+      h("input", { class: "nhsuk-checkboxes__input", id: "different_person", name: "different_person",
+                   type: "checkbox", value: "y" }),
+      h("label", { class: "nhsuk-label nhsuk-checkboxes__label", for: "different_person" },
+        "This is a different person: add them anyway")))));
+  form.querySelector(".app-already-here").scrollIntoView();
+  return true;
 }
 
 /** Ask why, then discharge: templates/patients/discharge.html, drawn on the phone. */
@@ -302,7 +380,7 @@ async function dischargePage(app, id) {
     h("fieldset", { class: "nhsuk-fieldset" },
       h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--m" },
         "Why are they leaving the caseload?"),
-      h("div", { class: "nhsuk-radios" }, Object.entries(app.vocabulary.discharge_reasons).map(
+      h("div", { class: "nhsuk-radios" }, choices(app.vocabulary, "discharge_reasons").map(
         ([value, label], i) => h("div", { class: "nhsuk-radios__item" },
           h("input", { class: "nhsuk-radios__input", id: `reason-${i}`, name: "reason", type: "radio", value }),
           h("label", { class: "nhsuk-label nhsuk-radios__label", for: `reason-${i}` }, label))))));

@@ -2,7 +2,8 @@
  * The offline pages that show records: caseload, patient record, directory and one asset,
  * drawn from what this phone holds. Each returns the elements for the page's main area.
  */
-import { formatDate, h, localIso, statusTag, summaryList, titled, withPhoneLinks } from "./dom.mjs";
+import { choices, formatDate, formatNhsNumber, h, localIso, statusTag, summaryList, titled, withPhoneLinks }
+  from "./dom.mjs";
 import { getRecord, recordsForPatient, recordsOfType, saveRecord } from "./local-store.mjs";
 import { dueState, keeps, readFilter } from "./caseload-filter.mjs";
 import { scoresOf } from "./measures.mjs";
@@ -33,9 +34,9 @@ export async function caseloadPage({ user, vocabulary }) {
     .sort((a, b) => new Date(a.data.due_at) - new Date(b.data.due_at))[0];
   const latestOf = (p) => checkIns.filter((c) => c.data.patient_id === p.id)
     .sort((a, b) => new Date(b.data.captured_at) - new Date(a.data.captured_at))[0];
-  const choices = { needs: vocabulary.needs, dueChoices: vocabulary.due_choices,
-                    orderChoices: vocabulary.order_choices };
-  const filter = readFilter(new URLSearchParams(location.search), choices);
+  const known = { needs: vocabulary.needs, dueChoices: vocabulary.due_choices,
+                  orderChoices: vocabulary.order_choices };
+  const filter = readFilter(new URLSearchParams(location.search), known);
   const list = h("div", {});
 
   const card = (p) => {
@@ -101,9 +102,9 @@ export async function caseloadPage({ user, vocabulary }) {
       h("summary", { class: "nhsuk-details__summary" },
         h("span", { class: "nhsuk-details__summary-text" }, "Filter and sort")),
       h("div", { class: "nhsuk-details__text" },
-        select("need", "Need", [["", "Any need"], ...Object.entries(vocabulary.needs)], filter.need),
-        select("due", "Next contact", [["", "Any time"], ...Object.entries(vocabulary.due_choices)], filter.due),
-        select("order", "Sort by", Object.entries(vocabulary.order_choices), filter.order))),
+        select("need", "Need", [["", "Any need"], ...choices(vocabulary, "needs")], filter.need),
+        select("due", "Next contact", [["", "Any time"], ...choices(vocabulary, "due_choices")], filter.due),
+        select("order", "Sort by", choices(vocabulary, "order_choices"), filter.order))),
     h("button", { class: "nhsuk-button nhsuk-button--secondary", type: "submit" }, "Show"));
   draw();
   return [
@@ -146,7 +147,7 @@ function checkInSummary(checkIn, vocabulary) {
 function doneForm(followUp, vocabulary, rerender) {
   const id = `outcome-${followUp.id}`;
   const outcome = h("select", { class: "nhsuk-select app-done-form__outcome", id, name: "outcome" },
-    [["", "Not said"], ...Object.entries(vocabulary.follow_up_outcomes)].map(([value, text]) =>
+    [["", "Not said"], ...choices(vocabulary, "follow_up_outcomes")].map(([value, text]) =>
       h("option", { value }, text)));
   return h("div", { class: "app-done-form" },
     h("label", { class: "nhsuk-label nhsuk-u-font-size-16", for: id }, "How did it go? (optional)"),
@@ -189,7 +190,7 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
                button(`/assets?patient=${patientId}`, "Find a community group", true)) : null,
     h("h2", {}, "Details"),
     summaryList([
-      ["Date of birth", formatDate(d.date_of_birth)], ["NHS number", d.nhs_number || "Not recorded"],
+      ["Date of birth", formatDate(d.date_of_birth)], ["NHS number", formatNhsNumber(d.nhs_number) || "Not recorded"],
       ["Phone", d.phone ? withPhoneLinks(d.phone) : "Not recorded"], ["Postcode", d.postcode || "Not recorded"],
       ["Why referred", d.referral_reason],
       ["Needs", (d.needs || []).map((n) => vocabulary.needs[n]).join(", ") || "None recorded"],
@@ -245,7 +246,7 @@ export async function directoryPage({ vocabulary }) {
       h("label", { class: "nhsuk-label", for: "category" }, "Category"),
       h("select", { class: "nhsuk-select", id: "category", name: "category" },
         h("option", { value: "" }, "Any"),
-        Object.entries(vocabulary.asset_categories).map(([code, name]) =>
+        choices(vocabulary, "asset_categories").map(([code, name]) =>
           h("option", { value: code, selected: code === category }, name)))),
     h("button", { class: "nhsuk-button", type: "submit" }, "Search"));
   const suffix = patient ? `?patient=${patient}` : "";
