@@ -473,10 +473,6 @@ class Report:
             found[int(i)].append((int(hundredths) / 100, int(n)))
         return [Change(tracked, tuple(sorted(found[i]))) for i, tracked in enumerate(TRACKED)]
 
-    def change(self, tracked: Tracked) -> Change:
-        """One tracked score's change (the same query as every score's)."""
-        return next(c for c in self.changes() if c.tracked.key == tracked.key)
-
     def referrals(self) -> list[AssetFunnel]:
         """Referrals made in the span, per asset and how far each got, and days to attend."""
         made_at = func.coalesce(AssetReferral.referred_at, AssetReferral.created_at)
