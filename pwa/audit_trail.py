@@ -43,6 +43,7 @@ ACTION_NAMES: dict[str, str] = {
     "patient.app_access_off": "Turned off a patient's app",
     "checkin.create": "Recorded a check-in",
     "checkin.seen": "Marked a check-in as seen",
+    "contact.create": "Logged a contact",
     "followup.create": "Booked a follow-up",
     "followup.complete": "Marked a follow-up done",
     "followup.done_by_self_check_in": "Follow-up done by the patient's own check-in",

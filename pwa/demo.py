@@ -11,6 +11,7 @@ from .models import (
     AssetReferral,
     CheckIn,
     CommunityAsset,
+    Contact,
     FollowUp,
     Patient,
     User,
@@ -110,6 +111,29 @@ def _answers(rng: random.Random, measure: str, wellbeing: float) -> dict[str, in
         value = round(spec.low + max(0.0, min(1.0, good)) * (spec.high - spec.low))
         answers[key] = value
     return answers
+
+
+# What a worker logs between visits (a contact: pwa/models/records.py CONTACT_KINDS).
+BETWEEN_VISITS = (
+    ("no_answer", "Rang, no answer. Will try again Thursday."),
+    ("phone", "Spoke on the phone: the food bank voucher came through."),
+    ("message", "Texted the lunch club times."),
+    ("group_session", "Saw her at the lunch club, chatting with the others."),
+    ("visit", "Popped round with the leaflet for the walking group."),
+)
+
+
+def _between_visits(patient: Patient, worker: User, visited: datetime) -> None:
+    # Its own generator: adding contacts leaves the rest of the practice as it was.
+    rng = random.Random(f"{patient.nhs_number}-{visited.isoformat()}")  # noqa: S311
+    for _ in range(rng.randrange(0, 3)):
+        kind, note = rng.choice(BETWEEN_VISITS)
+        later = timedelta(days=rng.randrange(5, 24), hours=rng.randrange(-2, 4))
+        db.session.add(
+            Contact(
+                patient=patient, author=worker, kind=kind, note=note, happened_at=visited + later
+            )
+        )
 
 
 def seed_demo(today: date | None = None) -> bool:
@@ -215,6 +239,8 @@ def seed_demo(today: date | None = None) -> bool:
                 )
             )
             wellbeing = min(0.9, wellbeing + rng.uniform(-0.03, 0.12))
+            if v < visits - 1:  # between visits, a quick contact or two, as a worker keeps in touch
+                _between_visits(patient, worker, at)
         if discharged_because:
             # Nothing coming up for someone who has left; each had turned down one group.
             declined = next(a for a in assets if a.name == DECLINED_ASSET)

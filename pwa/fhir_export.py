@@ -8,8 +8,9 @@ Codes only where a published one exists:
 - the NHS number's identifier system, https://fhir.nhs.uk/Id/nhs-number (NHS England);
 - the referral: SNOMED CT 871731000000106 "Referral to social prescribing service" (UK
   clinical extension);
-- Observation category "survey" and Encounter classes HH (home health) / VR (virtual) from
-  HL7's terminology (observation-category, v3-ActCode).
+- Observation category "survey" and Encounter classes HH (home health), VR (virtual) and FLD
+  (field: a group session in the community) from HL7's terminology (observation-category,
+  v3-ActCode).
 The wellbeing scores (ONS4 items, SWEMWBS, UCLA-3) have no code we could confirm in SNOMED CT
 or LOINC, so they are sent as text (`code.text`), never a guessed code.
 """
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .measures import MEASURES
-from .models import CheckIn, FollowUp, Patient
+from .models import CheckIn, Contact, FollowUp, Patient
 from .progress import TRACKED, score_value
 
 UK_CORE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
@@ -30,7 +31,8 @@ SNOMED = "http://snomed.info/sct"
 SOCIAL_PRESCRIBING_REFERRAL = ("871731000000106", "Referral to social prescribing service")
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 ENCOUNTER_CLASSES = {"visit": ("HH", "home health"), "call": ("VR", "virtual"),
-                     "checkin": ("HH", "home health")}  # fmt: skip
+                     "checkin": ("HH", "home health"), "phone": ("VR", "virtual"),
+                     "message": ("VR", "virtual"), "group_session": ("FLD", "field")}  # fmt: skip
 RESOURCE_TYPES = ("Patient", "ServiceRequest", "Encounter", "QuestionnaireResponse", "Observation")
 
 
@@ -143,6 +145,17 @@ def follow_up_resources(patient: Patient, follow_up: FollowUp) -> list[dict[str,
     return [_encounter(patient, follow_up.id, follow_up.kind, follow_up.done_at.isoformat())]
 
 
+def contact_resources(patient: Patient, contact: Contact) -> list[dict[str, Any]]:
+    """A contact that reached the patient is an Encounter (its kind as the type's text); a call
+    nobody answered is not one. The link worker's note stays here: it is not the GP's record."""
+    if contact.kind not in ENCOUNTER_CLASSES:
+        return []
+    when = contact.happened_at_local.isoformat()
+    encounter = _encounter(patient, contact.id, contact.kind, when)
+    encounter["type"] = [{"text": contact.kind_name}]
+    return [encounter]
+
+
 def patient_resources(patient: Patient) -> Iterator[dict[str, Any]]:
     """Every resource of one patient's record."""
     yield patient_resource(patient)
@@ -151,6 +164,8 @@ def patient_resources(patient: Patient) -> Iterator[dict[str, Any]]:
         yield from check_in_resources(patient, check_in)
     for follow_up in patient.follow_ups:
         yield from follow_up_resources(patient, follow_up)
+    for contact in patient.contacts:
+        yield from contact_resources(patient, contact)
 
 
 def bundle(patient: Patient) -> dict[str, Any]:

@@ -64,7 +64,7 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         "required": ["id", "type", "deleted"],
         "properties": {
             "id": UUID,
-            "type": {"enum": ["patient", "checkin", "followup", "referral", "asset"]},
+            "type": {"enum": ["patient", "checkin", "followup", "referral", "contact", "asset"]},
             "version": {"type": "integer"},
             "deleted": {"type": "boolean"},
             "data": {"type": "object", "description": "the record as this caller's audience "

@@ -47,6 +47,7 @@ from .models import (
     AssetReferral,
     CheckIn,
     CommunityAsset,
+    Contact,
     FollowUp,
     Patient,
     User,
@@ -71,6 +72,8 @@ MID_SOURCES: dict[str, str] = {
 }
 
 REFERRAL_STAGES = ("suggested", "referred", "attended", "declined")
+# Logged contacts that mean the patient was seen: not a message, not a call nobody answered.
+SEEN_CONTACTS = ("visit", "phone", "group_session")
 # A worker's caseload is sampled at the end of each week for a short span, each month (or
 # every few months) for a longer one: so the chart and its table stay readable.
 WEEKLY_UP_TO_DAYS = 92
@@ -368,7 +371,7 @@ class Report:
         """Referred in, seen by a link worker, discharged (and why): one query.
 
         "Seen" asks, patient by patient, whether any contact falls in the span; each question
-        stops at the first check-in or follow-up it finds, by the patient's index.
+        stops at the first check-in, follow-up or logged contact it finds, by the patient's index.
         """
         chosen = self._chosen()
         referred_in = (
@@ -383,9 +386,13 @@ class Report:
             FollowUp.patient_id == Patient.id, FollowUp.kind.in_(("visit", "call")),
             self._in_span(FollowUp.done_at),
         )  # fmt: skip
+        contacted = exists().where(
+            Contact.patient_id == Patient.id, Contact.kind.in_(SEEN_CONTACTS),
+            self._in_span(Contact.happened_at),
+        )  # fmt: skip
         seen = (
             select(func.count()).select_from(Patient)
-            .where(or_(checked_in, visited), *chosen).scalar_subquery()
+            .where(or_(checked_in, visited, contacted), *chosen).scalar_subquery()
         )  # fmt: skip
         rows = self.session.execute(
             select(Patient.discharge_reason, func.count(), referred_in, seen)

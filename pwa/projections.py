@@ -4,8 +4,8 @@ Staff (link workers and admins) receive the record as DESIGN.md names its fields
 phone receives exactly what the patient's own pages show: their check-ins' scores (with the
 answers, needs and notes only of the ones they made themselves), their upcoming contacts (date
 and kind; one that has happened leaves the phone), their referrals (which group, and how it is
-going) and those groups' directory entries. Staff notes, the referral reason and other
-staff-only fields never reach it.
+going) and those groups' directory entries; never the contacts staff log. Staff notes, the
+referral reason and other staff-only fields never reach it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .models import AssetReferral, CheckIn, CommunityAsset, FollowUp, Patient, Synced
+from .models import AssetReferral, CheckIn, CommunityAsset, Contact, FollowUp, Patient, Synced
 from .scope import Audience
 
 
@@ -93,12 +93,29 @@ def follow_up_for_patient(follow_up: FollowUp) -> dict[str, Any] | None:
     }
 
 
+def contact_for_staff(contact: Contact) -> dict[str, Any]:
+    return {
+        "patient_id": str(contact.patient_id),
+        "kind": contact.kind,
+        "happened_at": contact.happened_at_local.isoformat(),
+        "note": contact.note,
+    }
+
+
+def contact_for_patient(contact: Contact) -> None:
+    """A staff log of contacts, with staff notes: never on a patient's phone (the feed does
+    not look for them for a patient; this says what it would send if it did)."""
+    return None
+
+
 def referral_for_staff(referral: AssetReferral) -> dict[str, Any]:
     return {
         "patient_id": str(referral.patient_id),
         "asset_id": str(referral.asset_id),
         "status": referral.status,
         "note": referral.note,
+        # When it was made (server time; a phone's own is ignored): for the timeline.
+        "created_at": referral.created_at.isoformat(),
     }
 
 
@@ -130,6 +147,7 @@ TYPE_NAMES: dict[type[Synced], str] = {
     CheckIn: "checkin",
     FollowUp: "followup",
     AssetReferral: "referral",
+    Contact: "contact",
     CommunityAsset: "asset",
 }
 # A projection gives the record's `data` for that audience, or None when the audience does not
@@ -141,6 +159,8 @@ PROJECTIONS: dict[tuple[str, Audience], Callable[[Any], dict[str, Any] | None]] 
     ("checkin", "patient"): check_in_for_patient,
     ("followup", "staff"): follow_up_for_staff,
     ("followup", "patient"): follow_up_for_patient,
+    ("contact", "staff"): contact_for_staff,
+    ("contact", "patient"): contact_for_patient,
     ("referral", "staff"): referral_for_staff,
     ("referral", "patient"): referral_for_patient,
     ("asset", "staff"): asset_for_everyone,

@@ -16,6 +16,7 @@ from .extensions import db
 from .filters import format_date, format_datetime
 from .measures import MEASURES
 from .models import (
+    CONTACT_KINDS,
     FOLLOW_UP_KINDS,
     FOLLOW_UP_OUTCOMES,
     NEEDS,
@@ -23,6 +24,7 @@ from .models import (
     AssetReferral,
     CheckIn,
     CommunityAsset,
+    Contact,
     FollowUp,
     Patient,
     User,
@@ -44,13 +46,16 @@ LABELS: dict[str, tuple[tuple[str, str], ...]] = {
                  ("outcome", "How it went")),
     "referral": (("patient_id", "Patient"), ("asset_id", "Community group"),
                  ("status", "Status"), ("note", "Note")),
+    "contact": (("patient_id", "Patient"), ("kind", "Kind"), ("happened_at", "When"),
+                ("note", "Note")),
 }  # fmt: skip
 MODELS: dict[str, type[Any]] = {
     "patient": Patient, "checkin": CheckIn, "followup": FollowUp, "referral": AssetReferral,
+    "contact": Contact,
 }  # fmt: skip
 CODES: dict[str, dict[str, str]] = {
     "needs": NEEDS,
-    "kind": FOLLOW_UP_KINDS,
+    "kind": FOLLOW_UP_KINDS | CONTACT_KINDS,  # the two share "visit", in the same words
     "outcome": FOLLOW_UP_OUTCOMES,
     "source": {"self": "The patient", "link_worker": "Their link worker"},
 }

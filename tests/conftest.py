@@ -26,7 +26,7 @@ from werkzeug.test import TestResponse
 from pwa import create_app
 from pwa.extensions import db
 from pwa.measures import score_all
-from pwa.models import AssetReferral, CheckIn, CommunityAsset, FollowUp, Patient, User
+from pwa.models import AssetReferral, CheckIn, CommunityAsset, Contact, FollowUp, Patient, User
 from pwa.passwords import hash_password
 
 from .fake_push import FakePushService
@@ -264,6 +264,19 @@ def make_follow_up(patient: Patient, **fields: Any) -> FollowUp:
     db.session.add(follow_up)
     db.session.commit()
     return follow_up
+
+
+def make_contact(patient: Patient, author: User, **fields: Any) -> Contact:
+    contact = Contact(
+        patient_id=patient.id,
+        author_id=author.id,
+        kind=fields.pop("kind", "phone"),
+        happened_at=fields.pop("happened_at", datetime.now(UTC) - timedelta(hours=1)),
+        **fields,
+    )
+    db.session.add(contact)
+    db.session.commit()
+    return contact
 
 
 def make_asset(**fields: Any) -> CommunityAsset:

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from pwa.extensions import db
-from pwa.models import AccessLink, AuditEvent, CheckIn, Patient, User
+from pwa.models import AccessLink, AuditEvent, CheckIn, Contact, Patient, User
 
 from .conftest import make_asset, make_check_in, make_follow_up, make_referral, sign_in
 
@@ -29,6 +29,8 @@ PAGES: list[tuple[str, tuple[int, int, int, int]]] = [
     ("/patients/{others}/check-ins/{others_check_in}", (302, 403, 404, 200)),
     ("/patients/{own}/check-ins/{others_check_in}", (302, 403, 404, 404)),
     ("/patients/{own}/follow-ups/new", (302, 403, 200, 200)),
+    ("/patients/{own}/contacts/new", (302, 403, 200, 200)),
+    ("/patients/{others}/contacts/new", (302, 403, 404, 200)),
     ("/patients/{others}/follow-ups/new", (302, 403, 404, 200)),
     ("/assets", (302, 403, 200, 200)),
     ("/assets/{asset}", (302, 403, 200, 200)),
@@ -121,6 +123,7 @@ def test_each_role_sees_only_its_pages(
         "complete_follow_up",
         "update_referral",
         "check_in",
+        "contact",
         "follow_up",
         "refer",
         "edit",
@@ -147,6 +150,7 @@ def test_a_link_worker_cannot_change_another_workers_patient(
             {"kind": "call", "due_date-day": "1", "due_date-month": "1", "due_date-year": "2099"},
         ),
         "refer": (f"/assets/{asset.id}/refer", {"patient_id": str(pid), "status": "referred"}),
+        "contact": (f"/patients/{pid}/contacts/new", {"kind": "phone", "note": "x"}),
         "edit": (
             f"/patients/{pid}/edit",
             {
@@ -169,6 +173,7 @@ def test_a_link_worker_cannot_change_another_workers_patient(
     assert (others_patient.version, follow_up.version, referral.version) == before
     assert others_patient.status == "active"
     assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Contact.id))) == 0
     assert len(others_patient.follow_ups) == 1 and len(others_patient.referrals) == 1
 
 

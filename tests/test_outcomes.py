@@ -14,7 +14,8 @@ The practice (January to June 2026, Europe/London):
          P4 added 10 Mar, needs loneliness: one self check-in (not seen for that), a visit
          done 20 Mar (seen). Declined Knit and Natter.
          P6 added 5 Jan, discharged 10 Feb with no reason given: only a self check-in follow-up
-         done (not seen). Attended Knit and Natter, referred in December (outside the span).
+         done, a call nobody answered and a message logged (none of them seen). Attended Knit
+         and Natter, referred in December (outside the span).
     Cat: a link worker with nobody. Zed: deactivated, nobody: not shown.
 
 By hand: referred in P1 P2 P4 P6 = 4; seen P1 P2 P3 P4 = 4; discharged P2 P3 P6 = 3.
@@ -43,7 +44,7 @@ from pwa.models import AssetReferral, AuditEvent, CheckIn, CommunityAsset, Patie
 from pwa.outcomes import Change, Figures, Report, ReportFilters, read_filters
 from pwa.progress import TRACKED
 
-from .conftest import make_asset, make_follow_up, make_patient, make_user, sign_in
+from .conftest import make_asset, make_contact, make_follow_up, make_patient, make_user, sign_in
 
 LONDON = ZoneInfo("Europe/London")
 SPAN = {"from": "2026-01-01", "to": "2026-06-30"}
@@ -126,6 +127,8 @@ def practice(app: Flask) -> dict[str, object]:
     p6 = make_patient(ben, needs=["housing"], created_at=at("2026-01-05"), status="discharged",
                       discharged_at=at("2026-02-10"))  # fmt: skip
     make_follow_up(p6, kind="self_checkin", due_at=at("2026-01-20"), done_at=at("2026-01-20"))
+    make_contact(p6, ben, kind="no_answer", happened_at=at("2026-01-15"))
+    make_contact(p6, ben, kind="message", happened_at=at("2026-01-16"))
     referral(p6, knit, ben, "attended", "2025-12-20", "2026-01-02")
     return {"ann": ann, "ben": ben, "cat": cat}
 
@@ -143,6 +146,17 @@ def test_people_referred_in_seen_and_discharged_with_why(practice: dict[str, Use
     people = figures().people
     assert (people.referred_in, people.seen, people.discharged) == (4, 4, 3)
     assert people.reason_rows() == [("Goals met", 1), ("Moved away", 1), ("Not recorded", 1)]
+
+
+def test_a_logged_visit_call_or_group_session_counts_as_seen(
+    practice: dict[str, User],
+) -> None:
+    p6 = db.session.scalar(db.select(Patient).where(Patient.created_at == at("2026-01-05")))
+    assert p6 is not None
+    make_contact(p6, practice["ben"], kind="group_session", happened_at=at("2026-07-02"))
+    assert figures().people.seen == 4  # after the span: still not seen in it
+    make_contact(p6, practice["ben"], kind="group_session", happened_at=at("2026-02-01"))
+    assert figures().people.seen == 5
 
 
 def test_filters_by_link_worker_and_by_need(practice: dict[str, User]) -> None:

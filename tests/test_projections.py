@@ -15,6 +15,7 @@ from pwa.projections import (
     asset_for_everyone,
     check_in_for_patient,
     check_in_for_staff,
+    contact_for_staff,
     follow_up_for_patient,
     follow_up_for_staff,
     patient_for_patient,
@@ -23,7 +24,7 @@ from pwa.projections import (
     referral_for_staff,
 )
 
-from .conftest import make_asset, make_check_in, make_follow_up, make_referral
+from .conftest import make_asset, make_check_in, make_contact, make_follow_up, make_referral
 from .test_api_sync import check_in_change, enrol, sync
 
 STAFF_NOTE = "STAFF-ONLY-4b1e"
@@ -38,9 +39,10 @@ def records(worker: User, patient: Patient) -> dict[str, object]:
     follow_up = make_follow_up(patient, note=f"Key safe 1234 {STAFF_NOTE}")
     referral = make_referral(patient, asset, worker)
     referral.note = f"Told the group leader about her mood {STAFF_NOTE}"
+    contact = make_contact(patient, worker, note=f"Her neighbour answered {STAFF_NOTE}")
     db.session.commit()
     return {"patient": patient, "checkin": check_in, "followup": follow_up,
-            "referral": referral, "asset": asset}  # fmt: skip
+            "referral": referral, "asset": asset, "contact": contact}  # fmt: skip
 
 
 def test_staff_receive_each_record_as_the_contract_names_it(records: dict[str, object]) -> None:
@@ -54,7 +56,9 @@ def test_staff_receive_each_record_as_the_contract_names_it(records: dict[str, o
     assert set(follow_up_for_staff(records["followup"])) == {  # type: ignore[arg-type]
         "patient_id", "due_at", "kind", "note", "assigned_to", "done_at", "outcome"}  # fmt: skip
     assert set(referral_for_staff(records["referral"])) == {  # type: ignore[arg-type]
-        "patient_id", "asset_id", "status", "note"}  # fmt: skip
+        "patient_id", "asset_id", "status", "note", "created_at"}  # fmt: skip
+    assert set(contact_for_staff(records["contact"])) == {  # type: ignore[arg-type]
+        "patient_id", "kind", "happened_at", "note"}  # fmt: skip
     assert set(asset_for_everyone(records["asset"])) == {  # type: ignore[arg-type]
         "name", "category", "description", "contact", "address", "postcode", "opening_times",
         "url", "active", "checked_at"}  # fmt: skip
@@ -105,6 +109,7 @@ def test_a_patients_phone_never_receives_staff_notes_or_the_wider_directory(
     for entry in body["changes"]:
         by_type.setdefault(entry["type"], set()).add(entry["id"])
     assert by_type["asset"] == {str(records["asset"].id)}  # type: ignore[attr-defined]
+    assert "contact" not in by_type  # staff's log of contacts never reaches a patient's phone
     assert str(unrelated.id) not in text
     own = next(e for e in body["changes"] if e["id"] == mine["id"])
     assert own["data"]["notes"] == "Felt better"

@@ -19,15 +19,22 @@ import pytest
 from flask.testing import FlaskClient
 
 from pwa.extensions import db
-from pwa.models import AssetReferral, CheckIn, FollowUp, Patient, SyncReview, User
+from pwa.models import AssetReferral, CheckIn, Contact, FollowUp, Patient, SyncReview, User
 
-from .conftest import make_asset, make_check_in, make_follow_up, make_patient, make_referral
+from .conftest import (
+    make_asset,
+    make_check_in,
+    make_contact,
+    make_follow_up,
+    make_patient,
+    make_referral,
+)
 from .test_api_sync import UCLA, enrol, sync
 
 SECRET = "SENTINEL-7f3a9c"  # in every text field of the records the attacker must never see
-TYPES = ("patient", "checkin", "followup", "referral")
+TYPES = ("patient", "checkin", "followup", "referral", "contact")
 MODELS: dict[str, Any] = {"patient": Patient, "checkin": CheckIn, "followup": FollowUp,
-                          "referral": AssetReferral}  # fmt: skip
+                          "referral": AssetReferral, "contact": Contact}  # fmt: skip
 
 
 @dataclass
@@ -48,15 +55,17 @@ def world(worker: User, other_worker: User, patient: Patient) -> World:
     check_in = make_check_in(victim, other_worker)
     follow_up = make_follow_up(victim, note=f"Key safe {SECRET}")
     referral = make_referral(victim, asset, other_worker)
+    contact = make_contact(victim, other_worker, note=f"Spoke to her daughter {SECRET}")
     check_in.notes, referral.note = f"Said {SECRET}", f"Waiting list {SECRET}"
     db.session.commit()
     victim.needs, follow_up.kind = ["debt"], "visit"  # every record at version 2: 1 is stale
+    contact.kind = "visit"
     db.session.commit()
     own_other = make_patient(worker, given_name="Olu")
     return World(
         own=patient, own_other=own_other, victim=victim,
         victims={"patient": victim, "checkin": check_in, "followup": follow_up,
-                 "referral": referral},
+                 "referral": referral, "contact": contact},
         own_check_in=make_check_in(own_other, worker), asset_id=str(asset.id),
     )  # fmt: skip
 
@@ -71,6 +80,8 @@ def data_for(kind: str, patient_id: str, world: World) -> dict[str, Any]:
         "followup": {"patient_id": patient_id, "due_at": soon, "kind": "call", "note": "mine"},
         "referral": {"patient_id": patient_id, "asset_id": world.asset_id, "status": "referred",
                      "note": "mine"},
+        "contact": {"patient_id": patient_id, "kind": "no_answer",
+                    "happened_at": datetime.now(UTC).isoformat(), "note": "mine"},
     }[kind]  # fmt: skip
 
 
@@ -131,7 +142,7 @@ def snapshot(world: World) -> dict[str, tuple[Any, ...]]:
         found[f"{name}_children"] = tuple(
             db.session.scalar(db.select(db.func.count()).select_from(model)
                               .where(model.patient_id == patient.id))
-            for model in (CheckIn, FollowUp, AssetReferral)
+            for model in (CheckIn, FollowUp, AssetReferral, Contact)
         )  # fmt: skip
     found["patients"] = (db.session.scalar(db.select(db.func.count(Patient.id))),)
     return found
@@ -178,7 +189,7 @@ def test_no_attack_reads_or_writes_another_caseload(
     assert db.session.scalar(db.select(db.func.count(SyncReview.id))) == 0
 
 
-@pytest.mark.parametrize("kind", ["checkin", "followup", "referral"])
+@pytest.mark.parametrize("kind", ["checkin", "followup", "referral", "contact"])
 def test_an_admin_cannot_move_a_record_to_another_patient_either(
     kind: str, client: FlaskClient, admin: User, world: World
 ) -> None:
@@ -187,7 +198,7 @@ def test_an_admin_cannot_move_a_record_to_another_patient_either(
     moved = change(kind, victim.id, victim.version, data_for(kind, str(world.own.id), world))
     before = snapshot(world)
     result = sync(client, token, [moved])["results"][0]
-    if kind == "checkin":  # never changed once stored: other content is a conflict
+    if kind in ("checkin", "contact"):  # never changed once stored: other content conflicts
         assert (result["status"], result["code"]) == ("conflict", "content_differs")
     else:
         assert (result["status"], result["code"]) == ("rejected", "validation_failed")
@@ -246,7 +257,7 @@ def test_resending_your_own_check_in_after_the_patient_moved_is_still_a_duplicat
     [("link_worker", "out_of_scope"), ("admin", "patient_discharged"),
      ("patient", "patient_discharged")],
 )  # fmt: skip
-@pytest.mark.parametrize("kind", ["checkin", "followup", "referral"])
+@pytest.mark.parametrize("kind", ["checkin", "followup", "referral", "contact"])
 def test_a_discharged_patient_takes_no_new_records_from_anyone(
     role: str, code: str, kind: str, client: FlaskClient, admin: User, worker: User,
     patient_user: User, patient: Patient, world: World,
@@ -259,7 +270,7 @@ def test_a_discharged_patient_takes_no_new_records_from_anyone(
     )["results"][0]
     expected = "forbidden" if role == "patient" and kind != "checkin" else code
     assert (result["status"], result["code"]) == ("rejected", expected)
-    assert snapshot(world)["own_children"] == (0, 0, 0)
+    assert snapshot(world)["own_children"] == (0, 0, 0, 0)
 
 
 def answer(result: dict[str, Any]) -> dict[str, Any]:
@@ -277,6 +288,7 @@ def test_a_patient_cannot_confirm_a_guess_of_what_staff_wrote_on_their_record(
         "checkin": make_check_in(patient, worker),
         "followup": make_follow_up(patient, note="Check how things went"),
         "referral": make_referral(patient, asset, worker),
+        "contact": make_contact(patient, worker, note="Her son was there"),
     }[kind]
     patient.referral_reason = "Bereaved in the spring"
     db.session.commit()
@@ -285,7 +297,7 @@ def test_a_patient_cannot_confirm_a_guess_of_what_staff_wrote_on_their_record(
     truth = PROJECTIONS[kind, "staff"](staff)  # all of it, hidden fields included
     token = enrol(client, patient_user)
     hidden = {"patient": "referral_reason", "checkin": "notes", "followup": "note",
-              "referral": "note"}[kind]  # fmt: skip
+              "referral": "note", "contact": "note"}[kind]  # fmt: skip
     right = change(kind, staff.id, staff.version, truth)
     wrong = change(kind, staff.id, staff.version, truth | {hidden: "A wrong guess"})
     results = sync(client, token, [right, wrong])["results"]

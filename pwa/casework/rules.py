@@ -7,7 +7,7 @@ message for the person who typed it. The forms and the sync shapes both call the
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from ..nhs_number import is_valid_nhs_number, normalise_nhs_number
 
@@ -69,13 +69,35 @@ def phone(value: str) -> str:
 
 
 def captured_at(value: datetime, now: datetime | None = None) -> datetime:
-    """Return when a check-in was captured: from 2000 to a day ahead of the server's clock."""
+    """Return when a check-in was captured (or a contact happened): from 2000 to a day ahead."""
     now = now or datetime.now(UTC)
     if value > now + CLOCK_SKEW:
         raise Invalid("Is in the future: check the phone's clock.")
     if value < EARLIEST_CAPTURE:
         raise Invalid("Must be after 1 January 2000: check the phone's clock.")
     return value
+
+
+def contact_moment(day: date | None, at: time | None, zone: tzinfo, now: datetime) -> datetime:
+    """When a contact happened, from a form's optional date and time (offline-forms.mjs's
+    `contactMoment` reads the phone's form the same way):
+
+    - neither: now; a time alone: that time today;
+    - a date alone: now, if it is today; else midday that day (an afternoon's contact is
+      logged on the right day, and no one is asked for a time they do not remember);
+    - a moment still to come is refused: a contact is logged once it has happened.
+    """
+    today = now.astimezone(zone).date()
+    if day is None and at is None:
+        return now
+    if at is None:
+        if day == today:
+            return now
+        at = time(12, 0)
+    moment = datetime.combine(day or today, at, zone)
+    if moment > now:
+        raise Invalid("Must not be later than now: log a contact once it has happened")
+    return moment
 
 
 def follow_up_moment(value: datetime, now: datetime | None = None) -> datetime:

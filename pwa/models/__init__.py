@@ -17,11 +17,13 @@ from .push import (
 )
 from .records import (
     CHECKIN_SOURCES,
+    CONTACT_KINDS,
     FOLLOW_UP_KINDS,
     FOLLOW_UP_OUTCOMES,
     REFERRAL_STATUSES,
     AssetReferral,
     CheckIn,
+    Contact,
     FollowUp,
 )
 from .sync import ScopeExit, SyncReview
@@ -31,6 +33,7 @@ from .users import ROLE_NAMES, ROLES, STAFF_ROLES, Device, PhoneKey, User, WebSe
 __all__ = [
     "ASSET_CATEGORIES",
     "CHECKIN_SOURCES",
+    "CONTACT_KINDS",
     "DELIVERY_STATUSES",
     "DISCHARGE_REASONS",
     "FOLLOW_UP_KINDS",
@@ -49,6 +52,7 @@ __all__ = [
     "CheckIn",
     "CheckInLook",
     "CommunityAsset",
+    "Contact",
     "Device",
     "FollowUp",
     "Patient",

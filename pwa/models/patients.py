@@ -14,7 +14,7 @@ from ..nhs_number import format_nhs_number
 from .base import Synced, UTCDateTime
 
 if TYPE_CHECKING:
-    from .records import AssetReferral, CheckIn, FollowUp
+    from .records import AssetReferral, CheckIn, Contact, FollowUp
     from .users import User
 
 NEEDS = {
@@ -75,6 +75,9 @@ class Patient(Synced, Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     check_ins: Mapped[list[CheckIn]] = relationship(
         back_populates="patient", order_by="CheckIn.captured_at"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="patient", order_by="Contact.happened_at"
     )
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="patient", order_by="FollowUp.due_at"

@@ -27,6 +27,14 @@ FOLLOW_UP_OUTCOMES = {
     "left_message": "Left a message",
     "not_needed": "No longer needed",
 }
+# A quick contact: what happened, when no measure was taken (or alongside one).
+CONTACT_KINDS = {
+    "visit": "Visit",
+    "phone": "Phone call",
+    "message": "Message",
+    "no_answer": "No answer",
+    "group_session": "Group session",
+}
 REFERRAL_STATUSES = {
     "suggested": "Suggested",
     "referred": "Referred",
@@ -71,6 +79,40 @@ class CheckIn(Synced, Model):
             return self.captured_at.astimezone(offset)
         except (ValueError, OverflowError):  # an offset or instant no clock gives: show it in UTC
             return self.captured_at
+
+
+class Contact(Synced, Model):
+    """A contact with a patient, logged in seconds: a visit, a call, a message, a call nobody
+    answered, a group session. Immutable once stored, like a check-in: it says what happened."""
+
+    __tablename__ = "contacts"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("patients.id"), nullable=False, index=True
+    )
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # one of CONTACT_KINDS
+    # When it happened, by the phone's clock, with the offset it was given in (as a check-in).
+    happened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    happened_utc_offset: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    patient: Mapped[Patient] = relationship(back_populates="contacts")
+    author: Mapped[User] = relationship()
+
+    @property
+    def kind_name(self) -> str:
+        return CONTACT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def happened_at_local(self) -> datetime:
+        """Return when it happened, in the time zone the phone was in."""
+        try:
+            return self.happened_at.astimezone(
+                timezone(timedelta(minutes=self.happened_utc_offset))
+            )
+        except (ValueError, OverflowError):
+            return self.happened_at
 
 
 class FollowUp(Synced, Model):

@@ -22,12 +22,27 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import db
-from ..models import AssetReferral, CheckIn, CommunityAsset, FollowUp, Patient, ScopeExit, User
+from ..models import (
+    AssetReferral,
+    CheckIn,
+    CommunityAsset,
+    Contact,
+    FollowUp,
+    Patient,
+    ScopeExit,
+    User,
+)
 from ..projections import feed_entry
 from ..scope import audience, held_patient_ids
 
-CHILD_TYPES = (("checkin", CheckIn), ("followup", FollowUp), ("referral", AssetReferral))
-RANKS = {"patient": 0, "checkin": 1, "followup": 2, "referral": 3, "asset": 4, "exit": 5}
+CHILD_TYPES = (("checkin", CheckIn), ("followup", FollowUp), ("referral", AssetReferral),
+               ("contact", Contact))  # fmt: skip
+# Ranks are written into cursors phones hold: a new type takes the next number, never another's.
+RANKS = {"patient": 0, "checkin": 1, "followup": 2, "referral": 3, "asset": 4, "exit": 5,
+         "contact": 6}  # fmt: skip
+# What each audience's phone is sent of a patient's records (a patient's: never contacts).
+SENT_TO = {"staff": ("checkin", "followup", "referral", "contact"),
+           "patient": ("checkin", "followup", "referral")}  # fmt: skip
 SQLValue = ColumnElement[Any] | InstrumentedAttribute[Any]
 # Sequence numbers are BIGINT: a cursor naming one beyond that is not one this server gave.
 MAX_KEY = 2**63 - 1
@@ -152,6 +167,8 @@ def pull(actor: User, cursor: Position, limit: int) -> tuple[list[dict[str, Any]
     fetch(select(Patient).where(Patient.id.in_(in_scope)), Patient, Patient.seq,
           RANKS["patient"])  # fmt: skip
     for name, model in CHILD_TYPES:
+        if name not in SENT_TO[seen_by]:
+            continue
         # A join, not a subquery per row: PostgreSQL ran that once per record of each patient.
         children = (
             select(model)

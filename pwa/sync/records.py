@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import casework
-from ..models import AssetReferral, CheckIn, Device, FollowUp, Patient, Synced, User
+from ..models import AssetReferral, CheckIn, Contact, Device, FollowUp, Patient, Synced, User
 from ..scope import Refused
 from .shapes import DATA_SHAPES, Change, Shape, field_errors
 
@@ -102,6 +102,15 @@ RECORD_TYPES: dict[str, RecordType] = {
                 actor, patient, record_id, values
             ),
             casework.change_referral,
+        ),
+        RecordType(
+            "contact",
+            Contact,
+            lambda actor, patient, record_id, values, _: casework.new_contact_row(
+                actor, patient, record_id, values
+            ),
+            None,
+            author_column="author_id",
         ),
     )
 }

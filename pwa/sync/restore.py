@@ -39,7 +39,10 @@ from .feed import START, Position
 from .records import RECORD_TYPES
 
 # What each audience may create through sync, so what it is worth sending back after a restore.
-SENT_BACK = {"staff": ("patient", "checkin", "followup", "referral"), "patient": ("checkin",)}
+SENT_BACK = {
+    "staff": ("patient", "checkin", "followup", "referral", "contact"),
+    "patient": ("checkin",),
+}
 
 
 @dataclass(frozen=True)

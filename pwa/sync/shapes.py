@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 from ..casework import rules
 from ..measures import MEASURES, MeasureError, score_all
 from ..models import (
+    CONTACT_KINDS,
     DISCHARGE_REASONS,
     FOLLOW_UP_KINDS,
     FOLLOW_UP_OUTCOMES,
@@ -40,7 +41,7 @@ from ..models import (
     REFERRAL_STATUSES,
 )
 
-RECORD_TYPE_NAMES = ("patient", "checkin", "followup", "referral")
+RECORD_TYPE_NAMES = ("patient", "checkin", "followup", "referral", "contact")
 MAX_CHANGES = 500
 
 
@@ -232,6 +233,7 @@ if TYPE_CHECKING:  # what each field holds once checked
     PatientStatus: TypeAlias = str
     DischargeReason: TypeAlias = str
     FollowUpKind: TypeAlias = str
+    ContactKind: TypeAlias = str
     FollowUpOutcome: TypeAlias = str
     ReferralStatus: TypeAlias = str
     RecordTypeName: TypeAlias = str
@@ -246,6 +248,7 @@ else:
     PatientStatus = Choice(PATIENT_STATUSES, default="active")
     DischargeReason = Choice(DISCHARGE_REASONS)
     FollowUpKind = Choice(FOLLOW_UP_KINDS)
+    ContactKind = Choice(CONTACT_KINDS)
     FollowUpOutcome = Choice(FOLLOW_UP_OUTCOMES)
     ReferralStatus = Choice(REFERRAL_STATUSES, default="suggested")
     RecordTypeName = Choice(RECORD_TYPE_NAMES)
@@ -309,11 +312,21 @@ class ReferralData(Shape):
     note: Note = ""
 
 
+class ContactData(Shape):
+    """A quick contact. Immutable, like a check-in: sent once, never changed."""
+
+    patient_id: RecordId
+    kind: ContactKind
+    happened_at: Annotated[Moment, AfterValidator(_rule(rules.captured_at))]
+    note: Note = ""
+
+
 DATA_SHAPES: dict[str, type[Shape]] = {
     "patient": PatientData,
     "checkin": CheckInData,
     "followup": FollowUpData,
     "referral": ReferralData,
+    "contact": ContactData,
 }
 
 

@@ -23,12 +23,14 @@ from flask_login import current_user
 
 from ..caseload_filter import DUE_CHOICES, ORDER_CHOICES
 from ..forms.check_in import CheckInForm
+from ..forms.contact import ContactForm
 from ..forms.follow_up import FollowUpForm
 from ..forms.patient import PatientForm
 from ..forms.referral import ReferralForm
 from ..measures import MEASURES, HelpThresholds, measures_data
 from ..models import (
     ASSET_CATEGORIES,
+    CONTACT_KINDS,
     DISCHARGE_REASONS,
     FOLLOW_UP_KINDS,
     FOLLOW_UP_OUTCOMES,
@@ -161,6 +163,7 @@ def _empty_forms() -> dict[str, Any]:
         "patient": patient,
         "followup": FollowUpForm(formdata=None, meta=meta),
         "referral": ReferralForm(formdata=None, meta=meta),
+        "contact": ContactForm(formdata=None, meta=meta),
     }
 
 
@@ -175,6 +178,7 @@ def _vocabulary() -> dict[str, Any]:
     return {
         "needs": NEEDS,
         "follow_up_kinds": FOLLOW_UP_KINDS,
+        "contact_kinds": CONTACT_KINDS,
         "follow_up_outcomes": FOLLOW_UP_OUTCOMES,
         "discharge_reasons": DISCHARGE_REASONS,
         "referral_statuses": REFERRAL_STATUSES,

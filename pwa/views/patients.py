@@ -16,9 +16,10 @@ from ..forms.fields import SelectChoice, choice_list
 from ..forms.follow_up import FollowUpDoneForm
 from ..forms.patient import AssignForm, DischargeForm, PatientForm, ReopenForm
 from ..forms.referral import ReferralStatusForm
-from ..models import Patient, User
+from ..models import Patient, User, utcnow
 from ..progress import outcomes
 from ..scope import Refused, may_change, may_read
+from ..timeline import timeline
 
 bp = Blueprint("patients", __name__)
 
@@ -116,13 +117,20 @@ def show_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     if current_user.role == "admin":
         assign_form = AssignForm(link_worker_id=str(patient.link_worker_id))
         assign_form.link_worker_id.choices = _link_worker_choices()
+    check_ins = [
+        (c, url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=c.id))
+        for c in patient.check_ins
+    ]
     return render_template(
         "patients/show.html",
         patient=patient,
         can_change=may_change(current_user, patient),
         invitation=access_links.open_invitation(patient),
-        check_ins=list(reversed(patient.check_ins)),
+        check_ins=patient.check_ins,
         outcomes=outcomes(patient.check_ins),
+        timeline=timeline(
+            patient.contacts, check_ins, patient.follow_ups, patient.referrals, utcnow()
+        ),
         assign_form=assign_form,
         done_form=FollowUpDoneForm(),
         status_form=ReferralStatusForm(),

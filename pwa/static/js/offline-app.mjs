@@ -24,6 +24,8 @@ const ROUTES = [
     heading: "Record a check-in", patientId: id, draft: true })],
   [new RegExp(`^/patients/${ID}/follow-ups/new$`), (app, id) => formPage(app, "followup", {
     heading: "Book a follow-up", patientId: id })],
+  [new RegExp(`^/patients/${ID}/contacts/new$`), (app, id) => formPage(app, "contact", {
+    heading: "Log a contact", patientId: id })],
   [/^\/assets$/, directoryPage],
   [new RegExp(`^/assets/${ID}$`), assetPage],
   [new RegExp(`^/assets/${ID}/refer$`), (app, id) => formPage(app, "referral", {
@@ -42,8 +44,10 @@ const PATIENT_ROUTES = [
 ];
 const STAFF_ONLY_LINKS = ["/caseload", "/assets"];
 
+// Records never changed once stored: a conflict is kept as a new one, never merged.
+const IMMUTABLE = { checkin: "check-in", contact: "contact" };
 const SAVED = { patient: "Patient added", checkin: "Check-in saved", followup: "Follow-up booked",
-                referral: "Referral saved" };
+                referral: "Referral saved", contact: "Contact logged" };
 
 /** Draw the page for this path into `view`, if the phone has a person's records to draw from. */
 export async function startOfflineApp(view) {
@@ -138,8 +142,11 @@ async function formPage(app, type, { heading, patientId, assetId, draft, next })
       .find(([name]) => name === "record_id")?.[1];
     const id = /^[0-9a-f-]{36}$/.test(kept ?? "") ? kept : crypto.randomUUID();
     if (draft) await deleteDraft(location.pathname);
+    // A contact's "Save and record a check-in" goes on to the check-in form, as online.
+    const then = event.submitter?.name === "then" && event.submitter.value === "check_in"
+      ? `/patients/${data.patient_id}/check-ins/new` : null;
     await saveAndGo(app, type, id, data,
-                    next ?? `/patients/${type === "patient" ? id : data.patient_id}`);
+                    then ?? next ?? `/patients/${type === "patient" ? id : data.patient_id}`);
   });
   return [
     patient && app.user.role !== "patient" ? h("span", { class: "nhsuk-caption-l" },
@@ -162,16 +169,22 @@ async function choosePatient(app, form) {
 async function describe(entry) {
   const d = entry.data;
   if (entry.type === "patient") return `${d.given_name} ${d.family_name}'s details`;
-  const what = { checkin: "Check-in", followup: "Follow-up", referral: "Referral" }[entry.type];
+  const what = { checkin: "Check-in", followup: "Follow-up", referral: "Referral",
+                 contact: "Contact" }[entry.type];
   const patient = d.patient_id ? await getRecord(d.patient_id) : null;
   const whose = patient?.data ? ` for ${patient.data.given_name} ${patient.data.family_name}` : "";
-  const when = formatDate(d.captured_at || d.due_at, { time: true });
+  const when = formatDate(d.captured_at || d.happened_at || d.due_at, { time: true });
   return `${what}${whose}${when ? `, ${when}` : ""}`;
 }
 
 function reason(attention, type, labels = {}) {
   if (attention.code === "out_of_scope") {
     return "This patient is no longer on your caseload. The server has kept this for your admin.";
+  }
+  if (attention.status === "conflict" && type === "contact") {
+    return "The server already has this contact with different words (it may have been saved " +
+      "from the online form just before the signal went). Keep yours as a new contact, or " +
+      "discard it if it is the same one.";
   }
   if (attention.status === "conflict" && type === "checkin") {
     return "The server already has this check-in with a different time or answers (it may have " +
@@ -281,7 +294,7 @@ async function statusPage(app) {
   const act = (label, action, secondary = true) => h("button", {
     type: "button", onclick: async () => { await action(); await announce(); app.rerender(); },
     class: `nhsuk-button nhsuk-button--small${secondary ? " nhsuk-button--secondary" : ""}` }, label);
-  const compared = (e) => e.attention.status === "conflict" && e.type !== "checkin" && e.server &&
+  const compared = (e) => e.attention.status === "conflict" && !IMMUTABLE[e.type] && e.server &&
     !e.server.deleted;
   const answers = (e) => {
     if (compared(e)) {
@@ -293,9 +306,9 @@ async function statusPage(app) {
               act("Keep theirs", () => discard(e.id))];
     }
     const buttons = [];
-    if (e.attention.status === "conflict" && e.type === "checkin") {
-      buttons.push(act("Keep mine as a new check-in", async () => {
-        await saveRecord("checkin", crypto.randomUUID(), e.data);
+    if (e.attention.status === "conflict" && IMMUTABLE[e.type]) {
+      buttons.push(act(`Keep mine as a new ${IMMUTABLE[e.type]}`, async () => {
+        await saveRecord(e.type, crypto.randomUUID(), e.data);
         await discard(e.id);
         requestSync();
       }));

@@ -16,7 +16,7 @@ export function emptyForm(type, variant = "") {
 }
 
 const READERS = { checkin: readCheckIn, patient: readPatient, followup: readFollowUp,
-                  referral: readReferral };
+                  referral: readReferral, contact: readContact };
 
 /** Read a form into {data, errors}; `errors` is {fields: {name: message}, form: [message]}. */
 export function readForm(type, form, context) {
@@ -112,7 +112,45 @@ function readReferral(values, form, errors, { assetId }) {
   const patient = required(values, "patient_id", errors, "Select the patient to refer");
   const status = values.get("status");
   if (!status) errors.fields.status = "Select the status of the referral";
-  return { patient_id: patient, asset_id: assetId, status, note: text(values, "note") };
+  // created_at: when it was made, for the timeline until the server's own time comes back
+  // (the server ignores it).
+  return { patient_id: patient, asset_id: assetId, status, note: text(values, "note"),
+           created_at: localIso(new Date()) };
+}
+
+/**
+ * When a contact happened, from the form's optional date and time: the rule of
+ * pwa/casework/rules.py `contact_moment`. Neither: now. A time alone: today at that time. A
+ * date alone: now if today, else midday. A moment still to come is refused.
+ */
+export function contactMoment(day, time, now = new Date()) {
+  if (!day && !time) return { at: now };
+  const at = new Date(day ?? now);
+  const sameDay = at.toDateString() === now.toDateString();
+  if (!time) {
+    if (sameDay) return { at: now };
+    at.setHours(12, 0, 0, 0);
+  } else {
+    const [hours, minutes] = time.split(":").map(Number);
+    at.setHours(hours || 0, minutes || 0, 0, 0);
+  }
+  if (at > now) return { error: "Must not be later than now: log a contact once it has happened" };
+  return { at };
+}
+
+function readContact(values, form, errors, { patientId }) {
+  const kind = values.get("kind");
+  if (!kind) errors.fields.kind = "Select what happened";
+  const day = readDate(values, "happened_date", "Date", errors);
+  if (day && day > new Date()) errors.fields["happened_date-day"] = "Date must be today or in the past";
+  else if (day && day.getFullYear() < 2000) errors.fields["happened_date-day"] = "Date must be after 1 January 2000";
+  let happened = null;
+  if (!errors.fields["happened_date-day"]) {
+    const { at, error } = contactMoment(day, text(values, "happened_time"));
+    if (error) errors.fields.happened_time = error;
+    happened = at ? localIso(at) : null;
+  }
+  return { patient_id: patientId, kind, happened_at: happened, note: text(values, "note") };
 }
 
 /** Put a record's data back into its form, so a person can fix what the server refused. */
@@ -132,6 +170,9 @@ export function fillForm(type, form, data) {
   } else if (type === "followup" && data.due_at) {
     parts("due_date", day(data.due_at));
     values.due_time = data.due_at.slice(11, 16);
+  } else if (type === "contact" && data.happened_at) {
+    parts("happened_date", day(data.happened_at));
+    values.happened_time = data.happened_at.slice(11, 16);
   }
   for (const element of form.elements) {
     if (!element.name || !(element.name in values)) continue;
@@ -148,7 +189,8 @@ export function fillForm(type, form, data) {
 }
 
 /** The form field a sync API error names (the API names data fields, forms name inputs). */
-const FIELD_FOR = { date_of_birth: "date_of_birth-day", due_at: "due_date-day" };
+const FIELD_FOR = { date_of_birth: "date_of_birth-day", due_at: "due_date-day",
+                    happened_at: "happened_time" };
 
 /** Show errors above the form and beside each field, and move focus to them. */
 export function showErrors(form, errors) {

@@ -9,6 +9,7 @@ import { dueState, keeps, readFilter } from "./caseload-filter.mjs";
 import { scoresOf } from "./measures.mjs";
 import { formatValue, progressCharts, scoreValue } from "./progress-chart.mjs";
 import { syncAfterSave } from "./sync-scheduler.mjs";
+import { timelineLines, timelineList } from "./timeline.mjs";
 
 const byName = (a, b) => (a.data.family_name + a.data.given_name)
   .localeCompare(b.data.family_name + b.data.given_name);
@@ -126,23 +127,6 @@ function latestWords(checkIn, vocabulary) {
   return parts.join(" · ");
 }
 
-function checkInSummary(checkIn, vocabulary) {
-  // The server's scores once it has them; until then the phone's, by the same served rules.
-  const scores = scoresOf(checkIn, vocabulary.measure_rules);
-  if (!scores) {
-    return `${Object.keys(checkIn.data.measures || {}).map((m) => vocabulary.measures[m]).join(", ")}` +
-      " (scores once it is sent)";
-  }
-  const parts = [];
-  if (scores.swemwbs) parts.push(`SWEMWBS ${scores.swemwbs.metric.toFixed(2)}`);
-  if (scores.ons4) {
-    parts.push(`Life satisfaction ${scores.ons4.life_satisfaction.value}, ` +
-               `anxiety ${scores.ons4.anxiety.value}`);
-  }
-  if (scores.ucla3) parts.push(`UCLA-3 ${scores.ucla3.total}${scores.ucla3.lonely ? " (lonely)" : ""}`);
-  return parts.join(". ");
-}
-
 /** "Mark as done" with how it went (optional), as the record page online has it. */
 function doneForm(followUp, vocabulary, rerender) {
   const id = `outcome-${followUp.id}`;
@@ -178,14 +162,14 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
   }
   const related = await recordsForPatient(patientId);
   const ofType = (type) => related.filter((r) => r.type === type);
-  const checkIns = ofType("checkin").sort((a, b) => b.data.captured_at.localeCompare(a.data.captured_at));
   const assets = Object.fromEntries((await recordsOfType("asset")).map((a) => [a.id, a]));
   const d = patient.data;
   const active = d.status === "active" && d.link_worker_id === user.id && patient.status !== "left";
   return [
     h("span", { class: "nhsuk-caption-l" }, "Patient"), titled(fullName(patient)),
     statusTag(patient.status),
-    active ? h("p", {}, button(`/patients/${patientId}/check-ins/new`, "Record a check-in"), " ",
+    active ? h("p", {}, button(`/patients/${patientId}/contacts/new`, "Log a contact"), " ",
+               button(`/patients/${patientId}/check-ins/new`, "Record a check-in", true), " ",
                button(`/patients/${patientId}/follow-ups/new`, "Book a follow-up", true), " ",
                button(`/assets?patient=${patientId}`, "Find a community group", true)) : null,
     h("h2", {}, "Details"),
@@ -195,12 +179,8 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
       ["Why referred", d.referral_reason],
       ["Needs", (d.needs || []).map((n) => vocabulary.needs[n]).join(", ") || "None recorded"],
       ["Agreed to be contacted", d.consent_to_contact ? "Yes" : "No"]]),
-    h("h2", {}, "Check-ins"),
-    checkIns.length ? h("ul", { class: "nhsuk-list" }, checkIns.map((c) =>
-      h("li", {}, formatDate(c.data.captured_at, { time: true }),
-        c.data.source === "self" ? " (self-reported)" : "", ": ",
-        checkInSummary(c, vocabulary), " ", statusTag(c.status))))
-      : h("p", {}, "No check-ins yet."),
+    h("h2", { id: "timeline" }, "What has happened"),
+    timelineList(timelineLines(related, { vocabulary, assets })),
     h("h2", {}, "Follow-ups"),
     ofType("followup").length ? h("ul", { class: "nhsuk-list" }, ofType("followup")
       .sort((a, b) => a.data.due_at.localeCompare(b.data.due_at)).map((f) =>
