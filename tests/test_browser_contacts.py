@@ -28,8 +28,8 @@ def contacts_of(patient_id: Any) -> list[tuple[str, str]]:
     """What the server holds, read in a transaction that ends at once (on SQLite even a read
     holds the lock, and the live server must write)."""
     db.session.expire_all()
-    found = [(c.kind, c.note) for c in db.session.scalars(
-        db.select(Contact).where(Contact.patient_id == patient_id).order_by(Contact.happened_at))]  # fmt: skip
+    query = db.select(Contact).where(Contact.patient_id == patient_id)
+    found = [(c.kind, c.note) for c in db.session.scalars(query.order_by(Contact.happened_at))]
     db.session.commit()
     return found
 
@@ -92,8 +92,9 @@ def test_the_timeline_reads_the_same_online_and_offline(
     now = utcnow()
     make_contact(patient, worker, kind="group_session", note="Lunch club",
                  happened_at=now - timedelta(days=1))  # fmt: skip
-    make_follow_up(patient, kind="call", due_at=now - timedelta(days=2),
-                   done_at=now - timedelta(days=2), outcome="left_message", note="Mobile")  # fmt: skip
+    called = now - timedelta(days=2)
+    make_follow_up(patient, kind="call", due_at=called, done_at=called, outcome="left_message",
+                   note="Mobile")  # fmt: skip
     make_follow_up(patient, kind="visit", due_at=now - timedelta(hours=3), note="Key safe")
     make_follow_up(patient, kind="visit", due_at=now + timedelta(days=6))
     make_check_in(patient, worker)

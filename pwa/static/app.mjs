@@ -3,6 +3,7 @@
 import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
 import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
+import { showScoresAsAnswered } from "./js/measure-score.mjs";
 import { isUnlocked, lock } from "./js/keyring.mjs";
 import { helpPanel, refreshKeptPages } from "./js/help.mjs";
 import { startOfflineApp, takeNeedsHelp } from "./js/offline-app.mjs";
@@ -73,6 +74,10 @@ function guardSignOut(form) {
 
 async function start() {
   await forgetSavedDrafts();
+  const rules = document.getElementById("app-measure-rules");
+  for (const form of rules ? document.querySelectorAll("form") : []) {
+    if (form.querySelector("[data-measure]")) showScoresAsAnswered(form, JSON.parse(rules.textContent));
+  }
   for (const form of document.querySelectorAll('form[data-module="app-sign-out"]')) guardSignOut(form);
   for (const element of document.querySelectorAll('[data-module="app-sync-status"]')) {
     new SyncStatus(element);

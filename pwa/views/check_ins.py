@@ -24,7 +24,7 @@ from ..audit import audit
 from ..extensions import db
 from ..forms.check_in import CheckInForm
 from ..forms.user import UserActiveForm
-from ..measures import MEASURES, HelpThresholds, help_reasons
+from ..measures import MEASURES, HelpThresholds, help_reasons, measures_data
 from ..models import NEEDS, CheckIn, Patient, utcnow
 from ..scope import Refused, check_write
 
@@ -88,7 +88,13 @@ def record_check_in(patient_id: uuid.UUID) -> ResponseReturnValue:
         return redirect(
             url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=check_in.id)
         )
-    return render_template("check_ins/new.html", form=form, patient=patient, measures=MEASURES)
+    return render_template(
+        "check_ins/new.html",
+        form=form,
+        patient=patient,
+        measures=MEASURES,
+        measure_rules=measures_data(),
+    )
 
 
 @bp.get("/patients/<uuid:patient_id>/check-ins/<uuid:check_in_id>")
@@ -104,6 +110,7 @@ def show_check_in(patient_id: uuid.UUID, check_in_id: uuid.UUID) -> ResponseRetu
         patient=patient,
         check_in=check_in,
         measures=MEASURES,
+        measure_rules=measures_data(),
         reasons=help_reasons(check_in.scores, HelpThresholds.from_config(current_app.config)),
         look=looks.seen(check_in),
     )

@@ -21,7 +21,7 @@ from flask_login import current_user
 from ..access import role_required
 from ..extensions import db
 from ..filters import format_date
-from ..measures import MEASURES, HelpThresholds, help_reasons
+from ..measures import MEASURES, HelpThresholds, help_reasons, measures_data
 from ..progress import (
     PATIENT_FOLLOW_UP_KINDS,
     PATIENT_REFERRAL_STATUSES,
@@ -81,5 +81,10 @@ def self_check_in() -> ResponseReturnValue:
         flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(url_for("my_progress.my_progress"))
     return render_template(
-        "check_ins/new.html", form=form, patient=patient, measures=MEASURES, self_report=True
+        "check_ins/new.html",
+        form=form,
+        patient=patient,
+        measures=MEASURES,
+        measure_rules=measures_data(),
+        self_report=True,
     )

@@ -13,6 +13,7 @@ import { assetPage, caseloadOf, caseloadPage, directoryPage, myProgressPage, own
 import { announce, requestSync, syncAfterSave } from "./sync-scheduler.mjs";
 import { helpPanel, helpReasons, servedThresholds } from "./help.mjs";
 import { scoreAll, servedRules } from "./measures.mjs";
+import { showScoresAsAnswered } from "./measure-score.mjs";
 
 const ID = "([0-9a-f-]{36})";
 const ROUTES = [
@@ -127,7 +128,10 @@ async function formPage(app, type, { heading, patientId, assetId, draft, next })
   const form = emptyForm(type, self ? "-self" : "");
   const context = { patientId, assetId, userId: app.user.id,
                     measureTitles: self ? app.vocabulary.patient_measures : app.vocabulary.measures };
-  if (type === "checkin") fillForm(type, form, { needs: patient.data.needs });
+  if (type === "checkin") {
+    fillForm(type, form, { needs: patient.data.needs });
+    showScoresAsAnswered(form, app.vocabulary.measure_rules);
+  }
   if (type === "referral") await choosePatient(app, form);
   if (draft) await keepDraft(form, app.user.id);
   form.addEventListener("submit", async (event) => {
