@@ -151,7 +151,7 @@ def contact_resources(patient: Patient, contact: Contact) -> list[dict[str, Any]
     if contact.kind not in ENCOUNTER_CLASSES:
         return []
     when = contact.happened_at_local.isoformat()
-    encounter = _encounter(patient, contact.id, contact.kind, when)
+    encounter = _encounter(patient, f"contact:{contact.id}", contact.kind, when)
     encounter["type"] = [{"text": contact.kind_name}]
     return [encounter]
 

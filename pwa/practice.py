@@ -7,12 +7,24 @@ hold no patient data: the pages that show them are public and kept on phones for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from .audit import audit
 from .extensions import db
 from .models import PracticeText, User, utcnow
+
+
+def practice_zone() -> ZoneInfo:
+    """The practice's time zone: its days and hours, whatever the server's clock says."""
+    return ZoneInfo(current_app.config["PRACTICE_TIMEZONE"])
+
+
+def practice_today() -> date:
+    """Today, at the practice (a server in UTC is a day behind from midnight to 1am in BST)."""
+    return datetime.now(practice_zone()).date()
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,9 @@ def test_offline_a_call_nobody_answered_is_logged_and_reaches_the_server_once(
     assert accessibility_violations(page) == [] and no_sideways_scroll(page)
     context.set_offline(False)
     eventually(page, OUTBOX_SIZE, 0)
+    # The page redraws itself once the sync is done: no "Waiting to send" left behind.
+    page.wait_for_function("""() => ![...document.querySelectorAll('.app-timeline__line')]
+      .some((line) => line.innerText.includes('Waiting to send'))""")
     assert contacts_of(patient_id) == [*before, ("no_answer", "Rang twice, will try Thursday")]
     page.goto(f"{live_server}/patients/{patient_id}")  # online: the server's page says it too
     page.locator(".app-timeline__line", has_text="Rang twice").wait_for()

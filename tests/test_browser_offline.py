@@ -274,7 +274,8 @@ def test_a_record_the_server_refuses_can_be_fixed_and_sent_again(
     page.get_by_role("heading", name="Fix and send again").wait_for()
     assert page.get_by_text("check digit").count() >= 1
     page.get_by_label("NHS number (optional)").fill("943 476 5919")
-    page.get_by_role("button", name="Add patient").click()
+    assert page.get_by_role("button", name="Add patient").count() == 0  # it is not new
+    page.get_by_role("button", name="Save and send again").click()
     page.get_by_role("heading", name="Sync status").wait_for()
     eventually(page, OUTBOX_SIZE, 0)
     assert count(Patient, Patient.nhs_number == "9434765919") == 1

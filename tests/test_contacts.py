@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from pwa.casework import rules
 from pwa.extensions import db
 from pwa.fhir_export import bundle
-from pwa.models import AuditEvent, Contact, Patient, User
+from pwa.models import AuditEvent, Contact, Patient, SyncReview, User
 from pwa.timeline import timeline
 
 from .conftest import (
@@ -280,3 +280,77 @@ def test_another_workers_patient_gets_no_contact_from_the_page(
     response = client.post(f"/patients/{theirs.id}/contacts/new", data={"kind": "phone"})
     assert response.status_code == 404
     assert count() == 0
+
+
+# --- what a hostile caller tried (a review, in its own clone) ---------------------------------
+
+
+def test_a_patient_hears_nothing_of_a_staff_contact_on_their_record(
+    client: FlaskClient, worker: User, patient: Patient, patient_user: User
+) -> None:
+    existing = make_contact(patient, worker, note="Staff only words")
+    token = enrol(client, patient_user)
+    guess = contact_change(patient, str(existing.id), note="anything") | {"base_version": 1}
+    body = sync(client, token, [guess])
+    result = body["results"][0]
+    assert (result["status"], result["code"]) == ("rejected", "forbidden")
+    assert all(entry["id"] != str(existing.id) for entry in body["changes"])
+    assert db.session.scalar(db.select(db.func.count(SyncReview.id))) == 0
+
+
+def test_one_id_names_one_record_of_one_type(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    """A phone keeps records by id alone: a contact with its patient's id, or a follow-up with
+    a check-in's, would overwrite the other on every phone that holds them."""
+    check_in = make_check_in(patient, worker)
+    token = enrol(client, worker)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    follow_up = {
+        "id": str(check_in.id),
+        "type": "followup",
+        "base_version": None,
+        "data": {"patient_id": str(patient.id), "kind": "call", "due_at": tomorrow},
+    }
+    body = sync(client, token, [contact_change(patient, str(patient.id)), follow_up,
+                                contact_change(patient, str(check_in.id))])  # fmt: skip
+    assert [(r["status"], r.get("code")) for r in body["results"]] == [
+        ("rejected", "invalid_id")
+    ] * 3
+    assert count() == 0
+    # The page's form makes a new id rather than take another record's.
+    sign_in(client, worker)
+    client.post(f"/patients/{patient.id}/contacts/new",
+                data={"record_id": str(patient.id), "kind": "phone"})  # fmt: skip
+    assert count() == 1 and db.session.get(Contact, patient.id) is None
+
+
+def test_gp_export_ids_are_unique_across_record_types(worker: User, patient: Patient) -> None:
+    done = make_follow_up(patient, kind="visit", done_at=datetime.now(UTC) - timedelta(hours=1))
+    make_contact(patient, worker, kind="visit", id=done.id)  # as an older server may hold
+    ids = [entry["resource"]["id"] for entry in bundle(patient)["entry"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_forms_today_is_the_practices(
+    client: FlaskClient, worker: User, patient: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 00:30 in London in summer the server's clock (UTC) still says yesterday."""
+    import pwa.practice
+    import pwa.views.contacts
+
+    late = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # 2 July, 00:30 BST
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return late.astimezone(tz) if tz else late.replace(tzinfo=None)
+
+    monkeypatch.setattr(pwa.practice, "datetime", Clock)
+    monkeypatch.setattr(pwa.views.contacts, "utcnow", lambda: late)
+    sign_in(client, worker)
+    response = client.post(f"/patients/{patient.id}/contacts/new", data={
+        "kind": "visit", "happened_date-day": "2", "happened_date-month": "7",
+        "happened_date-year": "2026"})  # fmt: skip
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(Contact.happened_at)) == late

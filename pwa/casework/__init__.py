@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from .check_ins import close_due_self_check_ins, new_check_in_row, record_check_in
 from .contacts import new_contact_row, record_contact
-from .follow_ups import add_follow_up, change_follow_up, complete_follow_up, new_follow_up_row
+from .follow_ups import (
+    add_follow_up,
+    change_follow_up,
+    complete_follow_up,
+    may_mark_done,
+    new_follow_up_row,
+)
 from .patients import add_patient, change_patient, new_patient_row, same_name_and_birth
 from .referrals import add_referral, change_referral, new_referral_row
 
@@ -24,6 +30,7 @@ __all__ = [
     "change_referral",
     "close_due_self_check_ins",
     "complete_follow_up",
+    "may_mark_done",
     "new_check_in_row",
     "new_contact_row",
     "new_follow_up_row",

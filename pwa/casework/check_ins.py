@@ -14,7 +14,7 @@ from ..extensions import db
 from ..measures import MeasureError, score_all
 from ..models import CheckIn, FollowUp, Patient, User, utcnow
 from ..scope import Refused, check_write
-from .changes import write
+from .changes import ids_taken_elsewhere, write
 
 # A patient's own check-in answers a self check-in follow-up due up to a day later: doing it
 # the evening before is doing it.
@@ -70,7 +70,8 @@ def record_check_in(
     existing = db.session.get(CheckIn, record_id)
     if existing is not None and existing.patient_id == patient.id:
         return existing, False
-    row = new_check_in_row(actor, patient, uuid.uuid4() if existing else record_id, values)
+    taken = existing is not None or bool(ids_taken_elsewhere([record_id], CheckIn))
+    row = new_check_in_row(actor, patient, uuid.uuid4() if taken else record_id, values)
     check_in = CheckIn(**row)
     db.session.add(check_in)
     return check_in, True

@@ -8,6 +8,7 @@ from typing import Any
 from ..extensions import db
 from ..models import Contact, Patient, User
 from ..scope import check_write
+from .changes import ids_taken_elsewhere
 
 
 def new_contact_row(
@@ -39,7 +40,8 @@ def record_contact(
     existing = db.session.get(Contact, record_id)
     if existing is not None and existing.patient_id == patient.id:
         return existing, False
-    contact = Contact(**new_contact_row(actor, patient, uuid.uuid4() if existing else record_id,
+    taken = existing is not None or bool(ids_taken_elsewhere([record_id], Contact))
+    contact = Contact(**new_contact_row(actor, patient, uuid.uuid4() if taken else record_id,
                                         values))  # fmt: skip
     db.session.add(contact)
     return contact, True

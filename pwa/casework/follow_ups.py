@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..extensions import db
@@ -44,6 +45,18 @@ def change_follow_up(actor: User, follow_up: FollowUp, values: dict[str, Any]) -
             actor, follow_up.patient, values["assigned_to_id"], "assigned_to"
         )
     write(follow_up, values)
+
+
+# "Mark as done" is offered from a day before a follow-up is due: tomorrow morning's call may be
+# made tonight, but next week's visit cannot have happened (a mis-tap). The phone's record page
+# is served this (as hours) with the shell. A phone's own done_at is taken whenever it says:
+# what was captured is never refused for it.
+DONE_EARLY = timedelta(days=1)
+
+
+def may_mark_done(follow_up: FollowUp, now: datetime) -> bool:
+    """Whether a page offers (and takes) "Mark as done" for this follow-up now."""
+    return follow_up.done_at is None and follow_up.due_at <= now + DONE_EARLY
 
 
 def complete_follow_up(actor: User, follow_up: FollowUp, outcome: str | None = None) -> bool:

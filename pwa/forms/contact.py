@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..casework import rules
 from ..models import CONTACT_KINDS
+from ..practice import practice_today
 from .base import PageForm
 from .fields import MemorableDateField, choice_list
 
@@ -31,7 +32,7 @@ class ContactForm(PageForm):
     then = HiddenField()
 
     def validate_happened_date(self, field: MemorableDateField) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > practice_today():
             raise ValidationError("Date must be today or in the past")
         if field.data and field.data < rules.EARLIEST_CAPTURE.date():
             raise ValidationError("Date must be after 1 January 2000")

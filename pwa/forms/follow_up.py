@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 from wtforms import RadioField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..casework import rules
 from ..models import FOLLOW_UP_KINDS, FOLLOW_UP_OUTCOMES
+from ..practice import practice_today
 from .base import PageForm
 from .fields import MemorableDateField, choice_list
 
@@ -26,10 +27,11 @@ class FollowUpForm(PageForm):
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
 
     def validate_due_date(self, field: MemorableDateField) -> None:
-        if field.data and field.data < date.today():
+        today = practice_today()
+        if field.data and field.data < today:
             raise ValidationError("Date must be today or in the future")
         # The rule a phone's follow-ups meet too (pwa/casework/rules.py).
-        if field.data and field.data > date.today() + rules.FOLLOW_UP_WINDOW:
+        if field.data and field.data > today + rules.FOLLOW_UP_WINDOW:
             raise ValidationError("Date must be within ten years of today")
 
 

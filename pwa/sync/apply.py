@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import scope
 from ..audit import audit
+from ..casework.changes import ID_TAKEN, ids_taken_elsewhere
 from ..database import dialect_insert
 from ..extensions import db
 from ..models import Device, Patient, Synced, SyncReview, User, utcnow
@@ -150,6 +151,15 @@ def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: 
     record sent after a patient's reassignment in the same batch is numbered after the
     patient left the old caseload, so that caseload's phone is never told of it.
     """
+    taken = ids_taken_elsewhere((new.sent.id for new in waiting), waiting[0].sent.kind.model)
+    if taken:
+        for new in waiting:
+            if new.sent.id in taken:
+                outcomes[new.position] = Outcome(str(new.sent.id), "rejected", code="invalid_id",
+                                                 errors={"id": [ID_TAKEN]})  # fmt: skip
+        waiting = [new for new in waiting if new.sent.id not in taken]
+        if not waiting:
+            return
     numbers = iter(next_sequence_numbers(db.session(), len(waiting)))
     for new in waiting:
         seq = next(numbers)
@@ -216,6 +226,9 @@ def _judge(sent: Sent, batch: Batch) -> Outcome:
     if not held:
         raise scope.refuse_unreadable(actor, patient.id)
     if kind.change is None:
+        # A record that never changes: other content is a conflict, said only to someone who
+        # could have written such a record for this patient (a patient's phone, a check-in).
+        scope.check_write(actor, patient, record_type=kind.name, adding=True, field="id")
         _keep_for_review("conflict", sent, batch)
         return Outcome(str(sent.id), "conflict", version=existing.version,
                        code="content_differs", server_record=existing)  # fmt: skip

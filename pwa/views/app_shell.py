@@ -22,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..caseload_filter import DUE_CHOICES, ORDER_CHOICES
+from ..casework.follow_ups import DONE_EARLY
 from ..forms.check_in import CheckInForm
 from ..forms.contact import ContactForm
 from ..forms.follow_up import FollowUpForm
@@ -179,6 +180,8 @@ def _vocabulary() -> dict[str, Any]:
         "needs": NEEDS,
         "follow_up_kinds": FOLLOW_UP_KINDS,
         "contact_kinds": CONTACT_KINDS,
+        # "Mark as done" from this long before a follow-up is due (casework.DONE_EARLY).
+        "done_early_hours": DONE_EARLY.total_seconds() / 3600,
         "follow_up_outcomes": FOLLOW_UP_OUTCOMES,
         "discharge_reasons": DISCHARGE_REASONS,
         "referral_statuses": REFERRAL_STATUSES,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from ..casework import rules
 from ..extensions import db
 from ..forms.contact import ContactForm
 from ..models import Contact, utcnow
+from ..practice import practice_zone
 from ..scope import Refused, check_write
 
 bp = Blueprint("contacts", __name__)
@@ -38,9 +38,8 @@ def log_contact(patient_id: uuid.UUID) -> ResponseReturnValue:
     if not form.is_submitted():
         form.record_id.data = str(uuid.uuid4())
     if form.validate_on_submit():
-        zone = ZoneInfo(current_app.config["PRACTICE_TIMEZONE"])
         try:
-            values = form.values(zone, utcnow())
+            values = form.values(practice_zone(), utcnow())
         except rules.Invalid as problem:
             form.happened_time.errors = [str(problem)]
         else:

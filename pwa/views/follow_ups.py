@@ -15,7 +15,7 @@ from ..access import patient_or_404, refused_page, role_required
 from ..audit import audit
 from ..extensions import db
 from ..forms.follow_up import FollowUpDoneForm, FollowUpForm
-from ..models import FollowUp
+from ..models import FollowUp, utcnow
 from ..scope import Refused, check_write
 
 bp = Blueprint("follow_ups", __name__)
@@ -59,6 +59,10 @@ def complete_follow_up(follow_up_id: uuid.UUID) -> ResponseReturnValue:
     form = FollowUpDoneForm()
     if not form.validate_on_submit():
         abort(400)
+    if follow_up.done_at is None and not casework.may_mark_done(follow_up, utcnow()):
+        flash(f"{follow_up.kind_name} is not due yet: it can be marked done from the day before",
+              "error")  # fmt: skip
+        return redirect(url_for("patients.show_patient", patient_id=patient.id))
     try:
         completed = casework.complete_follow_up(current_user, follow_up, form.outcome.data or None)
     except Refused as refusal:

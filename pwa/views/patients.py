@@ -117,6 +117,7 @@ def show_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
     if current_user.role == "admin":
         assign_form = AssignForm(link_worker_id=str(patient.link_worker_id))
         assign_form.link_worker_id.choices = _link_worker_choices()
+    now = utcnow()
     check_ins = [
         (c, url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=c.id))
         for c in patient.check_ins
@@ -128,10 +129,9 @@ def show_patient(patient_id: uuid.UUID) -> ResponseReturnValue:
         invitation=access_links.open_invitation(patient),
         check_ins=patient.check_ins,
         outcomes=outcomes(patient.check_ins),
-        timeline=timeline(
-            patient.contacts, check_ins, patient.follow_ups, patient.referrals, utcnow()
-        ),
+        timeline=timeline(patient.contacts, check_ins, patient.follow_ups, patient.referrals, now),
         assign_form=assign_form,
+        may_mark_done={f.id for f in patient.follow_ups if casework.may_mark_done(f, now)},
         done_form=FollowUpDoneForm(),
         status_form=ReferralStatusForm(),
     )

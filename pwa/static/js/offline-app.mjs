@@ -10,7 +10,7 @@ import { deleteDraft, discard, getDraft, getMeta, getRecord, outboxEntries, reco
 import { emptyForm, fillForm, readForm, serverErrors, showErrors } from "./offline-forms.mjs";
 import { assetPage, caseloadOf, caseloadPage, directoryPage, myProgressPage, ownRecord, recordPage }
   from "./offline-pages.mjs";
-import { announce, requestSync, syncAfterSave } from "./sync-scheduler.mjs";
+import { announce, requestSync, STATUS_EVENT, syncAfterSave } from "./sync-scheduler.mjs";
 import { helpPanel, helpReasons, servedThresholds } from "./help.mjs";
 import { scoreAll, servedRules } from "./measures.mjs";
 import { showScoresAsAnswered } from "./measure-score.mjs";
@@ -66,15 +66,37 @@ export async function startOfflineApp(view) {
   }
   const app = { user, vocabulary, view, routes, rerender: () => render(app) };
   await render(app);
+  redrawAfterSync(app);
 }
 
-async function render(app) {
+/**
+ * A page that shows records is drawn again when a sync brings or sends something ("Waiting to
+ * send" goes, a record another phone changed appears), unless the person is typing in it. A
+ * form is never redrawn: what they have typed stays as it is.
+ */
+function redrawAfterSync(app) {
+  let seen = null;
+  addEventListener(STATUS_EVENT, async (event) => {
+    const last = event.detail?.last;
+    if (!last?.ok || !last.changed || last === seen) return;
+    seen = last;
+    if (app.view.querySelector("form[method=post]")) return; // a record's form: leave it be
+    if (app.view.contains(document.activeElement) && document.activeElement.matches(
+      "input, select, textarea")) return;
+    const scrolled = scrollY;
+    await render(app, { keepFlash: true });
+    scrollTo(0, scrolled);
+  });
+}
+
+async function render(app, { keepFlash = false } = {}) {
   for (const [pattern, page] of app.routes) {
     const match = location.pathname.match(pattern);
     if (!match) continue;
-    const flash = sessionStorage.getItem("app-flash");
+    const flash = keepFlash ? app.flash : sessionStorage.getItem("app-flash");
     sessionStorage.removeItem("app-flash");
-    const needsHelp = takeNeedsHelp();
+    app.flash = flash;
+    const needsHelp = !keepFlash && takeNeedsHelp();
     const content = await page(app, match[1]);
     // A page's parts that do not apply are null: replaceChildren would print them as "null".
     app.view.replaceChildren(
@@ -434,6 +456,10 @@ async function fixPage(app, id) {
                     measureTitles: self ? app.vocabulary.patient_measures : app.vocabulary.measures };
   if (entry.type === "referral") await choosePatient(app, form);
   fillForm(entry.type, form, entry.data);
+  // The form's own button says what it does when new ("Add patient"): here it sends a fix.
+  const send = form.querySelector('button[type="submit"]:not([name])');
+  if (send) send.textContent = "Save and send again";
+  form.querySelectorAll('button[type="submit"][name]').forEach((other) => other.remove());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { data, errors } = readForm(entry.type, form, context);

@@ -127,6 +127,15 @@ function latestWords(checkIn, vocabulary) {
   return parts.join(" · ");
 }
 
+/** Whether "Mark as done" is offered: from a day before it is due (casework.may_mark_done). */
+function mayMarkDone(followUp, vocabulary, now = new Date()) {
+  const early = vocabulary.done_early_hours * 3600 * 1000;
+  return !followUp.data.done_at && new Date(followUp.data.due_at).getTime() <= now.getTime() + early;
+}
+
+const dueTag = (followUp) => (new Date(followUp.data.due_at) < new Date()
+  ? [h("strong", { class: "nhsuk-tag nhsuk-tag--red" }, "Overdue"), " "] : null);
+
 /** "Mark as done" with how it went (optional), as the record page online has it. */
 function doneForm(followUp, vocabulary, rerender) {
   const id = `outcome-${followUp.id}`;
@@ -188,7 +197,9 @@ export async function recordPage({ user, vocabulary, rerender }, patientId) {
           formatDate(f.data.due_at, { time: true }), f.data.note ? ` – ${f.data.note}` : "", " ",
           f.data.done_at ? [h("strong", { class: "nhsuk-tag nhsuk-tag--green" }, "Done"),
                             f.data.outcome ? ` ${vocabulary.follow_up_outcomes[f.data.outcome] ?? ""}` : null]
-            : doneForm(f, vocabulary, rerender),
+            : !active ? null
+              : mayMarkDone(f, vocabulary) ? [dueTag(f), doneForm(f, vocabulary, rerender)]
+                : h("strong", { class: "nhsuk-tag nhsuk-tag--grey" }, "Booked"),
           " ", statusTag(f.status))))
       : h("p", {}, "No follow-ups booked."),
     h("h2", {}, "Referrals to community groups and services"),

@@ -105,7 +105,8 @@ export async function makeRoomFor(userId) {
 
 /**
  * Send what is waiting and fetch what changed, until both are done.
- * Returns {ok, reason?, pending, attention}; a failure leaves every record where it was.
+ * Returns {ok, reason?, changed?, pending, attention}; a failure leaves every record where it
+ * was. `changed` counts what a successful sync sent and received (0: nothing new).
  * One sync at a time across this phone's tabs (Web Locks, where the browser has them).
  */
 export async function syncNow() {
@@ -193,6 +194,7 @@ async function syncOnce() {
   if (!(await isUnlocked())) return { ok: false, reason: "locked", ...(await outboxCounts()) };
   const token = await getMeta("token");
   if (!token) return { ok: false, reason: "not_enrolled", ...(await outboxCounts()) };
+  let changed = 0; // answers and feed entries this sync brought: a page drawn before is stale
   for (let round = 0; round < 100; round++) {
     const changes = await changesToSend(BATCH);
     await markSent(changes.map((c) => c.id));
@@ -243,10 +245,11 @@ async function syncOnce() {
     const body = await response.json();
     await acknowledge(body.results);
     await applyFeed(body.changes);
+    changed += body.results.length + body.changes.length;
     await setMeta("cursor", body.cursor);
     await setMeta("last_sync", new Date().toISOString());
     const left = await changesToSend(1);
-    if (!body.more && left.length === 0) return { ok: true, ...(await outboxCounts()) };
+    if (!body.more && left.length === 0) return { ok: true, changed, ...(await outboxCounts()) };
   }
   return { ok: false, reason: "stalled", ...(await outboxCounts()) }; // never loop for ever
 }
