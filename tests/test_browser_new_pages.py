@@ -140,3 +140,25 @@ def test_the_outcomes_report_assets_to_check_and_a_discharge(live_server: str, p
     page.get_by_label("Referred on to another service").check()
     page.get_by_role("button", name="Discharge Dev Patel").click()
     page.get_by_text("Dev Patel has been discharged: referred on to another service").wait_for()
+
+
+def test_logging_a_contact_online_and_the_record_that_shows_it(live_server: str, page: Any) -> None:
+    """Issue 14's pages, online at 320 px: the contact form with its errors, and the record's
+    timeline once the contact is saved."""
+    margaret = db.session.scalar(db.select(Patient).where(Patient.given_name == "Margaret"))
+    patient_id = margaret.id
+    db.session.commit()
+    sign_in(page, live_server, "amara", "Your caseload")
+    page.goto(f"{live_server}/patients/{patient_id}/contacts/new")
+    reads_well(page, "Log a contact")
+    page.get_by_label("Time (optional)").fill("23:59")
+    page.get_by_role("button", name="Save contact").click()
+    page.get_by_text("Select what happened").first.wait_for()
+    reads_well(page, "Log a contact")
+    page.get_by_label("Group session").check()
+    page.get_by_label("Time (optional)").fill("")
+    page.get_by_label("Note (optional)").fill("Came to the lunch club, stayed for bingo")
+    page.get_by_role("button", name="Save contact").click()
+    page.get_by_text("Group session logged").wait_for()
+    reads_well(page, "Margaret O'Brien")
+    assert page.get_by_text("Group session – Came to the lunch club").count() == 1
