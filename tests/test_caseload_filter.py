@@ -169,3 +169,21 @@ def test_the_phone_writes_dates_as_the_server_does_in_the_practices_zone(
         born = format_date(datetime(1950, 5, 17).date())
     assert phone == [server, born, "943 476 5919"]
     assert server[0] == "2 October 2026 at 1:00pm"  # British Summer Time, whatever the phone's
+
+
+@browser_test
+def test_online_the_caseload_searches_as_you_type(live_server: str, page: Any) -> None:
+    sign_in_and_sync(page, live_server)
+    everyone = page.locator("li.nhsuk-card").count()
+    page.get_by_label("Find by name or NHS number").press_sequentially("marg o", delay=30)
+    page.get_by_text(f"1 of {everyone} active patients").first.wait_for()  # no "Show" pressed
+    assert page.locator("li.nhsuk-card").count() == 1
+    assert "q=marg+o" in page.url  # kept for a reload or the back button
+    assert page.get_by_role("status").filter(has_text="active patients").inner_text() == (
+        f"1 of {everyone} active patients"
+    )
+    page.get_by_label("Find by name or NHS number").fill("")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('li.nhsuk-card').length === n", arg=everyone
+    )
+    assert accessibility_violations(page) == []

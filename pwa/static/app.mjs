@@ -3,6 +3,7 @@
 import { initAll } from "./vendor/nhsuk/nhsuk-frontend.min.js";
 import { h } from "./js/dom.mjs";
 import { forgetSavedDrafts, keepDraft } from "./js/drafts.mjs";
+import { liveSearch } from "./js/live-search.mjs";
 import { showScoresAsAnswered } from "./js/measure-score.mjs";
 import { isUnlocked, lock } from "./js/keyring.mjs";
 import { helpPanel, refreshKeptPages } from "./js/help.mjs";
@@ -74,6 +75,7 @@ function guardSignOut(form) {
 
 async function start() {
   await forgetSavedDrafts();
+  for (const form of document.querySelectorAll('form[data-module="app-live-search"]')) liveSearch(form);
   const rules = document.getElementById("app-measure-rules");
   for (const form of rules ? document.querySelectorAll("form") : []) {
     if (form.querySelector("[data-measure]")) showScoresAsAnswered(form, JSON.parse(rules.textContent));
