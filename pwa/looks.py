@@ -20,7 +20,7 @@ from .audit import audit
 from .database import dialect_insert
 from .extensions import db
 from .measures import HELP_REASONS, HelpThresholds, help_reasons
-from .models import CheckIn, CheckInLook, Patient, User
+from .models import CheckIn, CheckInLook, Patient, User, utcnow
 from .scope import readable_patients
 
 
@@ -74,6 +74,10 @@ def mark_seen(user: User, check_in: CheckIn) -> bool:
         .returning(CheckInLook.check_in_id)
     ).first()
     audit("checkin.seen", check_in, patient_id=check_in.patient_id)
+    if inserted is not None:
+        # Its content stays as it is; the touch gives it a new version and change number, so
+        # every phone holding it hears it has been seen.
+        check_in.updated_at = utcnow()
     return inserted is not None
 
 

@@ -53,6 +53,8 @@ def check_in_for_staff(check_in: CheckIn) -> dict[str, Any]:
         "needs": list(check_in.needs),
         "notes": check_in.notes,
         "amends": str(check_in.amends_id) if check_in.amends_id else None,
+        # Staff have looked at it (server-set; what a phone says of it is ignored).
+        "seen": check_in.look is not None,
     }
 
 

@@ -17,7 +17,7 @@ from pwa.models import Patient, User, utcnow
 from .conftest import make_check_in, make_follow_up, make_patient, sign_in
 from .test_browser import accessibility_violations
 from .test_browser import pytestmark as browser_marks
-from .test_browser_offline import sign_in_and_sync
+from .test_browser_offline import STORE, eventually, sign_in_and_sync
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 TEXT_CASES = [
@@ -187,3 +187,34 @@ def test_online_the_caseload_searches_as_you_type(live_server: str, page: Any) -
         "(n) => document.querySelectorAll('li.nhsuk-card').length === n", arg=everyone
     )
     assert accessibility_violations(page) == []
+
+
+@browser_test
+def test_offline_a_check_in_to_look_at_is_tagged_until_someone_has_seen_it(
+    live_server: str, page: Any, context: Any
+) -> None:
+    margaret = db.session.scalar(db.select(Patient).where(Patient.given_name == "Margaret"))
+    own = make_check_in(margaret, margaret.link_worker)  # her own, and lonely (UCLA-3 9)
+    own.source, own.measures = "self", {"ucla3": {"companionship": 3, "left_out": 3,
+                                                  "isolated": 3}}  # fmt: skip
+    own.scores = {"ucla3": {"total": 9, "lonely": True}}
+    patient_id, check_in_id = margaret.id, own.id
+    db.session.commit()
+    sign_in_and_sync(page, live_server)
+    card = page.locator("li.nhsuk-card", has_text="Margaret O'Brien")
+    online = card.inner_text()
+    context.set_offline(True)
+    page.reload()
+    page.get_by_text("You are offline").wait_for()
+    assert card.inner_text() == online and "Check-in to look at" in online
+    context.set_offline(False)
+    page.goto(f"{live_server}/patients/{patient_id}/check-ins/{check_in_id}")
+    page.get_by_role("button", name="Mark as seen").click()
+    page.get_by_text("marked as seen").first.wait_for()
+    page.goto(f"{live_server}/caseload")  # online: syncs, and learns it has been seen
+    seen = f"async () => (await ({STORE}).getRecord('{check_in_id}'))?.data.seen === true"
+    eventually(page, seen)
+    context.set_offline(True)
+    page.reload()
+    page.get_by_text("You are offline").wait_for()
+    assert "Check-in to look at" not in card.inner_text()

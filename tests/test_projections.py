@@ -52,7 +52,7 @@ def test_staff_receive_each_record_as_the_contract_names_it(records: dict[str, o
         "consent_to_contact"}  # fmt: skip
     assert set(check_in_for_staff(records["checkin"])) == {  # type: ignore[arg-type]
         "patient_id", "captured_at", "source", "measures", "scores", "needs", "notes",
-        "amends"}  # fmt: skip
+        "amends", "seen"}  # fmt: skip
     assert set(follow_up_for_staff(records["followup"])) == {  # type: ignore[arg-type]
         "patient_id", "due_at", "kind", "note", "assigned_to", "done_at", "outcome"}  # fmt: skip
     assert set(referral_for_staff(records["referral"])) == {  # type: ignore[arg-type]

@@ -45,8 +45,9 @@ class AccessLink(Model):
 class CheckInLook(Model):
     """A staff member has looked at a patient's own check-in that crossed a help threshold.
 
-    Kept beside the check-in, not on it: a check-in is immutable once synced, and being seen is
-    the practice's bookkeeping, not part of the patient's record on anyone's phone.
+    Kept beside the check-in, not on it: a check-in's content is immutable once synced. Being seen
+    reaches the link worker's phone all the same (its caseload tags what waits): marking one
+    seen touches the check-in, so the feed sends it again with `seen` true (pwa/looks.py).
     """
 
     __tablename__ = "check_in_looks"

@@ -13,6 +13,7 @@ from ..extensions import Model
 from .base import Synced, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from .access_links import CheckInLook
     from .assets import CommunityAsset
     from .patients import Patient
     from .users import User
@@ -70,6 +71,9 @@ class CheckIn(Synced, Model):
 
     patient: Mapped[Patient] = relationship(back_populates="check_ins")
     author: Mapped[User] = relationship()
+    # Whether staff have looked at it (a patient's own check-in that crossed a help threshold).
+    # Loaded with the check-ins it belongs to, one query for all: the staff feed says it.
+    look: Mapped[CheckInLook | None] = relationship(lazy="selectin", viewonly=True, uselist=False)
 
     @property
     def captured_at_local(self) -> datetime:

@@ -6,6 +6,7 @@ import { choices, formatDate, formatNhsNumber, h, localIso, statusTag, summaryLi
   from "./dom.mjs";
 import { getRecord, recordsForPatient, recordsOfType, saveRecord } from "./local-store.mjs";
 import { dueState, keeps, readFilter } from "./caseload-filter.mjs";
+import { helpReasons, servedThresholds } from "./help.mjs";
 import { scoresOf } from "./measures.mjs";
 import { formatValue, progressCharts, scoreValue } from "./progress-chart.mjs";
 import { syncAfterSave } from "./sync-scheduler.mjs";
@@ -35,6 +36,11 @@ export async function caseloadPage({ user, vocabulary }) {
     .sort((a, b) => new Date(a.data.due_at) - new Date(b.data.due_at))[0];
   const latestOf = (p) => checkIns.filter((c) => c.data.patient_id === p.id)
     .sort((a, b) => new Date(b.data.captured_at) - new Date(a.data.captured_at))[0];
+  // As pwa/looks.py: a patient's own check-in that crossed a help threshold, not yet seen.
+  const thresholds = servedThresholds();
+  const toLookAt = new Set(checkIns.filter((c) => c.data.source === "self" && !c.data.seen &&
+      thresholds && helpReasons(scoresOf(c, vocabulary.measure_rules) ?? {}, thresholds).length)
+    .map((c) => c.data.patient_id));
   const known = { needs: vocabulary.needs, dueChoices: vocabulary.due_choices,
                   orderChoices: vocabulary.order_choices };
   const filter = readFilter(new URLSearchParams(location.search), known);
@@ -47,6 +53,8 @@ export async function caseloadPage({ user, vocabulary }) {
     return h("li", { class: "nhsuk-card nhsuk-card--clickable" }, h("div", { class: "nhsuk-card__content" },
       h("h2", { class: "nhsuk-card__heading nhsuk-heading-s" },
         h("a", { class: "nhsuk-card__link", href: `/patients/${p.id}` }, fullName(p))),
+      toLookAt.has(p.id) ? h("p", { class: "nhsuk-u-margin-bottom-1" },
+        h("strong", { class: "nhsuk-tag nhsuk-tag--red" }, "Check-in to look at")) : null,
       statusTag(p.status) ? h("p", { class: "nhsuk-u-margin-bottom-1" }, statusTag(p.status)) : null,
       h("p", { class: "nhsuk-body-s nhsuk-u-margin-bottom-1" },
         (p.data.needs || []).map((n) => vocabulary.needs[n] ?? n).join(", ")),
