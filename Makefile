@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENDOR := pwa/static/vendor
 
-.PHONY: run test setup vendor lint format clean
+.PHONY: run test setup vendor lint format clean static serve
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,11 @@ format: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache
+
+# For running it for real: Brotli and gzip copies of every static file, which WhiteNoise serves
+# to browsers that accept them (pwa/static_files.py), then gunicorn (gunicorn.conf.py).
+static: setup
+	$(VENV)/bin/python -m whitenoise.compress pwa/static
+
+serve: static
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py "pwa:create_app()"

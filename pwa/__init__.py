@@ -18,10 +18,13 @@ from jinja2 import (
 )
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import models  # noqa: F401 - register the tables with the metadata
+from . import (
+    models,  # noqa: F401 - register the tables with the metadata
+    static_files,
+)
 from .config import configure
 from .database import configure_database
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import compress, csrf, db, login_manager, migrate
 from .sessions import CookieSessions
 
 try:
@@ -38,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=os.environ.get("PWA_INSTANCE_PATH") or None,
         instance_relative_config=True,
+        static_url_path=static_files.url_path(),  # versioned by content (pwa/static_files.py)
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure(app, test_config)
@@ -61,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli, errors, filters, input_limits, security, throttle
     from .views import register_views
 
+    static_files.serve(app)  # before ProxyFix: static files need no client address
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -79,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     cli.init_app(app)
     register_views(app)
+    compress.init_app(app)
 
     @app.get("/assets/<path:filename>")
     def nhsuk_assets(filename: str) -> ResponseReturnValue:

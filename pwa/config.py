@@ -72,6 +72,14 @@ DEFAULTS: dict[str, Any] = {
     # ProxyFix): 0 trusts none, as the app must when it faces the internet itself. Sign-in
     # counts key on the address this yields.
     "TRUSTED_PROXIES": 0,
+    # Compress the API's JSON (the first sync is ~300 KB of JSON, ~26 KB compressed): Brotli
+    # or gzip, as the phone accepts (Flask-Compress). Never HTML: a page holds its CSRF token
+    # beside what the person typed, and compressing the two together leaks the token (BREACH).
+    # The API is safe: its answers go only to a bearer token, which no other site can send.
+    "COMPRESS_MIMETYPES": ["application/json", "application/manifest+json"],
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_MIN_SIZE": 1000,
+    "COMPRESS_BR_LEVEL": 4,
     # A device token unused this long stops working; the phone keeps its data and signs in again.
     "DEVICE_IDLE_DAYS": 14,
     # ...and one enrolled longer ago than this, however busy (the phone signs in again).

@@ -61,9 +61,14 @@ def follow_up_line(follow_up: FollowUp, now: datetime) -> Line:
                 tag="Overdue" if overdue else "", tag_colour="red" if overdue else "")  # fmt: skip
 
 
+# How a referral went, told apart at a glance (timeline.mjs says the same).
+REFERRAL_TAG_COLOURS = {"attended": "green", "declined": "grey"}
+
+
 def referral_line(referral: AssetReferral) -> Line:
     return Line(referral.created_at, f"Referral: {referral.asset.name}", referral.note,
-                tag=referral.status_name)  # fmt: skip
+                tag=referral.status_name,
+                tag_colour=REFERRAL_TAG_COLOURS.get(referral.status, ""))  # fmt: skip
 
 
 def timeline(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from pwa.extensions import db
 from pwa.models import AuditEvent, Device, User
 from pwa.passwords import check_password
+from pwa.static_files import url_path
 
 from .conftest import PASSWORD, CheckedClient, make_user, sign_in
 
@@ -215,7 +216,7 @@ def test_a_temporary_password_leads_only_to_choosing_your_own(
         ("/service-worker.js", 200),
         ("/offline", 200),
         ("/manifest.webmanifest", 200),
-        ("/static/app.css", 200),
+        (f"{url_path()}/app.css", 200),
         ("/help", 200),
         ("/about-link-workers", 200),
     ],

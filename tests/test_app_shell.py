@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from pwa.measures import measures_data
 from pwa.models import Patient, User
 from pwa.progress import TRACKED
+from pwa.static_files import url_path
 
 from .conftest import sign_in
 
@@ -39,9 +40,10 @@ def test_its_cache_name_changes_with_the_app_version(app: Flask, client: FlaskCl
 def test_it_precaches_only_pages_without_patient_data(client: FlaskClient) -> None:
     script = client.get("/service-worker.js").get_data(as_text=True)
     files = json.loads(re.search(r"const SHELL_FILES = (\[.*?\]);", script).group(1))
-    assert "/offline" in files and "/static/app.mjs" in files
+    static = url_path()
+    assert "/offline" in files and f"{static}/app.mjs" in files
     # What scores and charts a check-in offline is there before the first loss of signal.
-    assert {"/static/js/measures.mjs", "/static/js/progress-chart.mjs"} <= set(files)
+    assert {f"{static}/js/measures.mjs", f"{static}/js/progress-chart.mjs"} <= set(files)
     assert not [f for f in files if f.startswith(("/patients", "/caseload", "/api", "/admin"))]
     for path in files:  # every one of them exists, or the worker would fail to install
         assert client.get(path).status_code == 200, path

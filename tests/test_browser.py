@@ -28,6 +28,12 @@ pytestmark = [
 ]
 
 
+def module(name: str) -> str:
+    """JavaScript that imports one of the app's modules from this release's static address
+    (pwa/static_files.py), as the page's own scripts did: the same module, the same state."""
+    return f"await import(document.querySelector('meta[name=app-static]').content + 'js/{name}')"
+
+
 def no_sideways_scroll(page: Any) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 

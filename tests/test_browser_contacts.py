@@ -57,6 +57,8 @@ def test_offline_a_call_nobody_answered_is_logged_and_reaches_the_server_once(
     assert "No answer – Rang twice, will try Thursday" in line.inner_text()
     assert "Waiting to send" in line.inner_text()
     assert accessibility_violations(page) == [] and no_sideways_scroll(page)
+    page.goto(f"{live_server}/patients/{patient_id}")  # opened again, still offline
+    page.locator(".app-timeline__line", has_text="Waiting to send").wait_for()
     context.set_offline(False)
     eventually(page, OUTBOX_SIZE, 0)
     # The page redraws itself once the sync is done: no "Waiting to send" left behind.

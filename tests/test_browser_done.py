@@ -56,7 +56,7 @@ def test_offline_a_discharge_asks_why_and_reaches_the_server_once(
     page.get_by_role("link", name="Discharge Grace Mensah").click()
     page.get_by_role("heading", name="Discharge Grace?").wait_for()
     page.get_by_role("button", name="Discharge Grace Mensah").click()
-    page.get_by_text("Select why they are being discharged").wait_for()
+    page.get_by_role("link", name="Select why they are being discharged").wait_for()  # summary
     assert accessibility_violations(page) == [] and no_sideways_scroll(page)
     listed = page.locator(".nhsuk-radios__label").all_inner_texts()
     assert listed == list(DISCHARGE_REASONS.values())  # in the online page's order

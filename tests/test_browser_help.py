@@ -26,7 +26,8 @@ from .test_measures import ONS4_ITEMS, swemwbs_answers_totalling
 NEW_PASSWORD = "copper kettle meadow"
 
 HELP_RULES = """async ([cases, thresholds]) => {
-  const help = await import('/static/js/help.mjs');
+  const base = document.querySelector('meta[name=app-static]').content;
+  const help = await import(base + 'js/help.mjs');
   const served = help.servedThresholds();
   return cases.map((scores) => help.helpReasons(scores, thresholds ?? served));
 }"""

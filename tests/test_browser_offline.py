@@ -18,10 +18,11 @@ from pwa.models import CheckIn, Device, Patient, SyncReview, User, utcnow
 
 from .test_browser import (
     accessibility_violations,
+    module,
     pytestmark,  # noqa: F401 - the same browser requirement
 )
 
-STORE = "await import('/static/js/local-store.mjs')"
+STORE = module("local-store.mjs")
 # Counted in plain: readable while the phone is locked, and once it has been wiped.
 OUTBOX_SIZE = f"""async () => {{ const s = {STORE}; const c = await s.outboxCounts();
     return c.pending + c.attention; }}"""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
+from .test_browser import module, pytestmark  # noqa: F401 - the same browser requirement
 from .test_browser_offline import eventually, sign_in_and_sync
 
 # The browser's own answer, replaced: a phone with 30 MB left for the app.
@@ -45,6 +45,6 @@ def test_signing_out_of_an_empty_phone_clears_the_site(live_server: str, page: A
     page.get_by_role("button", name="Sign out").click()
     page.get_by_text("You have signed out").wait_for()
     assert page.evaluate("localStorage.getItem('mark')") is None
-    store = "await import('/static/js/local-store.mjs')"
+    store = module("local-store.mjs")
     eventually(page, f"async () => (await ({store}).getMeta('token')) ?? null", None)
     eventually(page, f"async () => (await ({store}).openStore()).count('records')", 0)

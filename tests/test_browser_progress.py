@@ -29,7 +29,8 @@ from .test_measures import ONS4_ITEMS, swemwbs_answers_totalling
 from .test_my_progress import JARGON
 
 MODULES = """async (cases) => {
-  const measures = await import('/static/js/measures.mjs');
+  const base = document.querySelector('meta[name=app-static]').content;
+  const measures = await import(base + 'js/measures.mjs');
   const rules = measures.servedRules();
   return cases.map(([measure, answers]) => {
     try { return measures.score(measure, answers, rules); }
@@ -117,7 +118,8 @@ def test_the_phone_puts_chart_points_where_the_server_does_whatever_the_dates(
     page.goto(f"{live_server}/offline")
     phone = page.evaluate(
         """async (series) => {
-          const chart = await import('/static/js/progress-chart.mjs');
+          const base = document.querySelector('meta[name=app-static]').content;
+          const chart = await import(base + 'js/progress-chart.mjs');
           return series.map(([points, low, high]) => chart.chartPoints(points, low, high));
         }""",
         [

@@ -22,7 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from pwa.extensions import db
 from pwa.models import CheckIn, Patient, User
 
-from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
+from .test_browser import module, pytestmark  # noqa: F401 - the same browser requirement
 from .test_browser_offline import (
     OUTBOX_SIZE,
     STORE,
@@ -125,6 +125,6 @@ def test_a_server_rebuilt_with_a_new_secret_still_gets_the_phones_records_back(
     server.start()
     page.goto(f"{server.url}/caseload")  # signed out (the cookie's signature fails): sync goes on
     page.get_by_role("heading", name="Sign in").wait_for()
-    eventually(page, "async () => (await import('/static/js/sync-client.mjs')).syncNow()"
+    eventually(page, f"async () => ({module('sync-client.mjs')}).syncNow()"
                      ".then((r) => r.ok)", True)  # fmt: skip
     assert count(CheckIn, CheckIn.notes == "Saved before the rebuild") == 1

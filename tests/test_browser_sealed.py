@@ -22,7 +22,11 @@ from pwa.extensions import db
 from pwa.models import CheckIn, Device, Patient, User
 
 from .conftest import TEST_PIN, phone_ready
-from .test_browser import accessibility_violations, pytestmark  # noqa: F401 - same browser needs
+from .test_browser import (  # noqa: F401 - pytestmark: the same browser requirement
+    accessibility_violations,
+    module,
+    pytestmark,
+)
 from .test_browser_offline import (
     OUTBOX_SIZE,
     count,
@@ -31,8 +35,8 @@ from .test_browser_offline import (
     sign_in_and_sync,
 )
 
-STORE = "await import('/static/js/local-store.mjs')"
-KEYRING = "await import('/static/js/keyring.mjs')"
+STORE = module("local-store.mjs")
+KEYRING = module("keyring.mjs")
 # Every store of the phone's database as it lies on disk: what someone with the phone reads.
 RAW_DUMP = """() => new Promise((resolve, reject) => {
     const request = indexedDB.open("link-worker");

@@ -16,10 +16,10 @@ from pwa.extensions import db
 from pwa.models import CheckIn, Device, Patient, PhoneKey, utcnow
 
 from .conftest import phone_ready
-from .test_browser import pytestmark  # noqa: F401 - the same browser requirement
+from .test_browser import module, pytestmark  # noqa: F401 - the same browser requirement
 
-CLIENT = "await import('/static/js/sync-client.mjs')"
-STORE = "await import('/static/js/local-store.mjs')"
+CLIENT = module("sync-client.mjs")
+STORE = module("local-store.mjs")
 
 
 def signed_in(page: Any, live_server: str) -> None:
@@ -46,7 +46,12 @@ def save_check_in(page: Any, record_id: str, patient_id: str) -> None:
 
 
 def sync(page: Any) -> dict[str, Any]:
-    return page.evaluate(f"async () => {{ const c = {CLIENT}; return await c.syncNow(); }}")
+    """Sync now; the result as the status line reads it (how much changed is for redrawing)."""
+    result: dict[str, Any] = page.evaluate(
+        f"async () => {{ const c = {CLIENT}; return await c.syncNow(); }}"
+    )
+    result.pop("changed", None)
+    return result
 
 
 def amaras_patient() -> str:
@@ -131,7 +136,8 @@ def test_an_expired_token_keeps_everything_until_the_person_signs_in_again(
     key = {"id": newest.id, "key": base64.urlsafe_b64encode(newest.secret).decode().rstrip("=")}
     db.session.commit()
     assert page.evaluate(
-        "async (key) => (await import('/static/js/keyring.mjs')).deviceKeyOpens(key)", key
+        f"async (key) => ({module('keyring.mjs')}).deviceKeyOpens(key)",
+        key,
     )
 
 

@@ -105,7 +105,8 @@ def test_the_phone_applies_the_same_rules(live_server: str, page: Any) -> None:
     page.goto(f"{live_server}/offline")
     found = page.evaluate(
         """async ([texts, dues, now]) => {
-          const rules = await import('/static/js/caseload-filter.mjs');
+          const base = document.querySelector('meta[name=app-static]').content;
+          const rules = await import(base + 'js/caseload-filter.mjs');
           const junk = new URLSearchParams("need=constructor&due=toString&order=__proto__");
           const choices = { needs: { debt: "Debt" }, dueChoices: { overdue: "Overdue" },
                             orderChoices: { name: "Name" } };
@@ -157,7 +158,8 @@ def test_the_phone_writes_dates_as_the_server_does_in_the_practices_zone(
     page.goto(f"{live_server}/offline")
     phone = page.evaluate(
         """async (moments) => {
-          const dom = await import('/static/js/dom.mjs');
+          const base = document.querySelector('meta[name=app-static]').content;
+          const dom = await import(base + 'js/dom.mjs');
           dom.usePracticeTimeZone('Europe/London');
           return [moments.map((m) => dom.formatDate(m, { time: true })),
                   dom.formatDate('1950-05-17'), dom.formatNhsNumber('9434765919')];

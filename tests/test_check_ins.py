@@ -129,7 +129,8 @@ def test_a_half_answered_measure_points_at_the_missing_question(
     data = {k: v for k, v in UCLA3.items() if k != "ucla3__isolated"}
     page = client.post(f"/patients/{patient.id}/check-ins/new", data=data).get_data(as_text=True)
     assert 'href="#ucla3__isolated"' in page
-    assert "Answer this question or clear the Loneliness (UCLA 3-item scale) answers" in page
+    assert "or clear the Loneliness (UCLA 3-item scale) answers" in page
+    assert "Answer “How often do you feel isolated from others?” or clear" in page  # which
     assert 'value="3" checked' in page  # the answers given are kept
 
 

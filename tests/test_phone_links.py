@@ -43,7 +43,8 @@ def test_the_phone_finds_the_same_numbers(live_server: str, page: Any) -> None:
     page.goto(f"{live_server}/offline")
     found = page.evaluate(
         """async (texts) => {
-          const dom = await import('/static/js/dom.mjs');
+          const base = document.querySelector('meta[name=app-static]').content;
+          const dom = await import(base + 'js/dom.mjs');
           return texts.map((text) => {
             const holder = document.createElement('div');
             holder.append(...dom.withPhoneLinks(text));

@@ -37,7 +37,7 @@ def test_an_incomplete_self_check_in_says_what_is_missing_and_saves_nothing(
 ) -> None:
     sign_in(client, patient_user)
     page = client.post("/my-progress/check-in", data={"ucla3__companionship": "2"})
-    assert "Answer this question or clear the" in page.get_data(as_text=True)
+    assert "” or clear the" in page.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
 
 

@@ -45,7 +45,7 @@ class CheckInForm(PageForm):
                     if f.data is None:
                         f.errors = [
                             *f.errors,
-                            f"Answer this question or clear the {self._title(measure)} answers",
+                            f"Answer “{f.label.text}” or clear the {self._title(measure)} answers",
                         ]
                 valid = False
             elif answered:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from .. import static_files
 from ..caseload_filter import DUE_CHOICES, ORDER_CHOICES
 from ..casework.follow_ups import DONE_EARLY
 from ..forms.check_in import CheckInForm
@@ -42,6 +41,7 @@ from ..practice import practice_text
 from ..progress import PATIENT_FOLLOW_UP_KINDS, PATIENT_REFERRAL_STATUSES, TRACKED
 from ..review_words import LABELS, STATUS
 from ..sessions import current_web_session, leave_session_cookie
+from ..timeline import REFERRAL_TAG_COLOURS
 from .help import PUBLIC_PAGES
 
 bp = Blueprint("app_shell", __name__)
@@ -55,7 +55,12 @@ SHELL_STATIC = (
     "vendor/idb/index.js",
 )
 SHELL_ICONS = ("icons/maskable-192.png", "icons/maskable-512.png")
-SHELL_ASSETS = ("images/favicon.svg", "images/nhsuk-icon-192.png", "images/nhsuk-icon-512.png")
+SHELL_ASSETS = (
+    "images/favicon.svg",
+    "images/nhsuk-icon-192.png",
+    "images/nhsuk-icon-512.png",
+    "images/nhsuk-icon-cross.svg",
+)  # the search box's clear button, offline too
 
 
 def shell_files() -> list[str]:
@@ -72,16 +77,6 @@ def shell_files() -> list[str]:
     ]
 
 
-@cache
-def _content_digest(app_version: str) -> str:
-    """Fingerprint the shell's files, so any change to them installs a new worker and cache."""
-    digest = hashlib.sha256(app_version.encode())
-    for path in sorted(STATIC.rglob("*")):
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 @bp.get("/service-worker.js")
 def service_worker() -> ResponseReturnValue:
     """Serve the service worker from the root, so its scope is the whole app."""
@@ -89,7 +84,7 @@ def service_worker() -> ResponseReturnValue:
     script = (
         (STATIC / "service-worker.js")
         .read_text()
-        .replace("__APP_VERSION__", f"{version}-{_content_digest(version)}")
+        .replace("__APP_VERSION__", f"{version}-{static_files.shell_digest()}")
         .replace("__SHELL_FILES__", json.dumps(shell_files()))
     )
     leave_session_cookie()
@@ -180,6 +175,7 @@ def _vocabulary() -> dict[str, Any]:
         "needs": NEEDS,
         "follow_up_kinds": FOLLOW_UP_KINDS,
         "contact_kinds": CONTACT_KINDS,
+        "referral_tag_colours": REFERRAL_TAG_COLOURS,  # the timeline's (pwa/timeline.py)
         # "Mark as done" from this long before a follow-up is due (casework.DONE_EARLY).
         "done_early_hours": DONE_EARLY.total_seconds() / 3600,
         "follow_up_outcomes": FOLLOW_UP_OUTCOMES,

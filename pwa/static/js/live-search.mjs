@@ -25,16 +25,21 @@ export function liveSearch(form) {
     // The form's own address (`form.action` would be this page's, query and all).
     const address = `${form.getAttribute("action") || location.pathname}${params.size ? `?${params}` : ""}`;
     const mine = ++asked;
-    let page;
+    let fresh = null;
     try {
       const response = await fetch(address, { credentials: "same-origin" });
-      if (!response.ok) return;
-      page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      fresh = response.ok ? page.getElementById(form.dataset.results) : null;
     } catch {
-      return; // no signal: the list stays as it was; "Show" still works when it is back
+      // No signal: nothing to swap in.
     }
-    const fresh = page.getElementById(form.dataset.results);
-    if (mine !== asked || !fresh) return; // a later answer is coming, or this was not the page
+    if (mine !== asked) return; // a later answer is coming
+    if (!fresh) {
+      // No signal (the service worker answered with the offline shell), or not this page: go
+      // there as "Show" would. Offline, the phone's own caseload then filters as they type.
+      form.requestSubmit();
+      return;
+    }
     results.replaceChildren(...fresh.childNodes);
     history.replaceState(history.state, "", address);
     status.textContent = results.querySelector("p")?.textContent.trim() ?? "";

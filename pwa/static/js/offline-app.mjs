@@ -196,7 +196,7 @@ async function describe(entry) {
   const d = entry.data;
   if (entry.type === "patient") return `${d.given_name} ${d.family_name}'s details`;
   const what = { checkin: "Check-in", followup: "Follow-up", referral: "Referral",
-                 contact: "Contact" }[entry.type];
+                 contact: "Contact" }[entry.type] ?? "Record";
   const patient = d.patient_id ? await getRecord(d.patient_id) : null;
   const whose = patient?.data ? ` for ${patient.data.given_name} ${patient.data.family_name}` : "";
   const when = formatDate(d.captured_at || d.happened_at || d.due_at, { time: true });
@@ -354,11 +354,16 @@ async function statusPage(app) {
       compared(e) ? differenceTable(await differences(app, e)) : null,
       h("p", {}, ...answers(e)))));
   }
+  const waiting = entries.filter((e) => !e.attention);
+  const named = await Promise.all(waiting.map((e) => describe(e)));
   return [
     titled("Sync status"),
     h("p", {}, `${entries.length - attention.length} waiting to send, ` +
                `${attention.length} needing attention.`),
     h("p", {}, act("Sync now", () => requestSync(), false)),
+    waiting.length ? [h("h2", {}, "Waiting to send"),
+                      h("ul", { class: "nhsuk-list nhsuk-list--bullet" }, named.map((n) => h("li", {}, n)))]
+      : null,
     attention.length ? h("h2", {}, "Needs attention") : null,
     ...cards,
   ];
@@ -413,8 +418,6 @@ async function dischargePage(app, id) {
     return [titled("Not on this phone"), h("p", {}, h("a", { href: "/caseload" }, "Back to your caseload"))];
   }
   const name = `${d.given_name} ${d.family_name}`;
-  const error = h("span", { class: "nhsuk-error-message", id: "reason-error" },
-    h("span", { class: "nhsuk-u-visually-hidden" }, "Error:"), " Select why they are being discharged");
   const group = h("div", { class: "nhsuk-form-group" },
     h("fieldset", { class: "nhsuk-fieldset" },
       h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--m" },
@@ -426,13 +429,10 @@ async function dischargePage(app, id) {
   const form = h("form", { method: "post", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const reason = form.elements.reason.value;
-    if (!reason) {
-      group.classList.add("nhsuk-form-group--error");
-      group.querySelector("fieldset").setAttribute("aria-describedby", "reason-error");
-      group.querySelector("legend").after(error);
-      error.focus?.();
-      return;
-    }
+    // The summary above the form and the message at the question, as every form here.
+    showErrors(form, reason ? null : { fields: { reason: "Select why they are being discharged" },
+                                       form: [] });
+    if (!reason) return;
     await saveAndGo(app, "patient", id, { ...d, status: "discharged", discharge_reason: reason },
                     "/caseload", `${name}'s discharge saved`);
   } }, group, h("button", { class: "nhsuk-button nhsuk-button--warning", type: "submit" }, `Discharge ${name}`));

@@ -64,7 +64,10 @@ function readCheckIn(values, form, errors, { patientId, measureTitles }) {
         items.map((name) => [name.split("__")[1], Number(values.get(name))]));
     } else if (answered.length) {
       for (const name of items.filter((n) => values.get(n) === null)) {
-        errors.fields[name] = `Answer this question or clear the ${measureTitles[measure]} answers`;
+        // The question itself, as the server's form says it: the summary lists each one.
+        const question = form.querySelector(`input[name="${name}"]`)?.closest("fieldset")
+          ?.querySelector("legend")?.textContent.trim() ?? "this question";
+        errors.fields[name] = `Answer “${question}” or clear the ${measureTitles[measure]} answers`;
       }
     }
   }

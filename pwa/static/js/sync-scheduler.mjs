@@ -27,6 +27,7 @@ export function requestSync() {
   }
   running = (async () => {
     let result;
+    let changed = 0; // over every round: a page drawn before the first is stale if any moved
     do {
       again = false;
       try {
@@ -35,8 +36,9 @@ export function requestSync() {
         console.warn("Sync failed; everything is still on this phone:", error);
         result = { ok: false, reason: "error" };
       }
+      changed += result.changed ?? 0;
     } while (again && result.ok);
-    return result;
+    return { ...result, changed };
   })().then(async (result) => {
     running = null;
     await afterSync(result);

@@ -46,7 +46,8 @@ export function timelineLines(records, { vocabulary, assets, now = new Date() })
     }),
     ...of("referral").map((r) => line(r, r.data.created_at,
       `Referral: ${assets[r.data.asset_id]?.data.name ?? "A community group"}`, r.data.note,
-      vocabulary.referral_statuses[r.data.status] ?? r.data.status)),
+      vocabulary.referral_statuses[r.data.status] ?? r.data.status,
+      vocabulary.referral_tag_colours[r.data.status] ?? "")),
   ];
   // Stable, as Python's sorted(): lines at the same moment keep the order above. A referral
   // from before the phone was told when it was made goes last.
@@ -59,7 +60,7 @@ export function timelineList(lines) {
   if (!lines.length) return h("p", {}, "Nothing yet.");
   return h("ul", { class: "nhsuk-list app-timeline" }, lines.map((l) =>
     h("li", { class: "app-timeline__line" },
-      h("span", { class: "nhsuk-body-s app-timeline__when" }, formatDate(l.at, { time: true })), h("br"),
+      h("span", { class: "nhsuk-body-s app-timeline__when" }, formatDate(l.at, { time: true })),
       h("strong", {}, l.what),
       l.tag ? [" ", h("strong", { class: `nhsuk-tag${l.tagColour ? ` nhsuk-tag--${l.tagColour}` : ""}` }, l.tag)]
         : null,
