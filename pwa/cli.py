@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -143,6 +145,18 @@ def send_reminders_command() -> None:
     click.echo(f"New notices: {made}. Deliveries: {outcomes or 'none due'}.")
 
 
+@click.command("prune-push")
+@with_appcontext
+def prune_push_command() -> None:
+    """Prune push notices, deliveries and claims past the retention (run it daily)."""
+    from .housekeeping import prune_push
+
+    days = int(current_app.config["PUSH_RETENTION_DAYS"])
+    removed = prune_push(keep=timedelta(days=days))
+    click.echo(f"Pruned {removed['claims']} claims, {removed['deliveries']} deliveries and "
+               f"{removed['notices']} notices older than {days} days.")  # fmt: skip
+
+
 def init_app(app: Flask) -> None:
     """Add the commands to `flask --app pwa`."""
     app.cli.add_command(create_user)
@@ -154,3 +168,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(push_key_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(prune_push_command)

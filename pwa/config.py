@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     # `flask send-reminders` sends only between these local hours (from 08:00, until 20:00):
     # nobody is woken by a follow-up, and what gathers overnight goes out in the morning.
     "REMINDER_HOURS": (8, 20),
+    # `flask prune-push` keeps push notices and deliveries this many days (pwa/housekeeping.py).
+    "PUSH_RETENTION_DAYS": 30,
     # When a check-in means its patient may need help (pwa/measures.py HelpThresholds, with
     # the sources): a practice may change any, e.g. {"anxiety_high_from": 7}. The older
     # SWEMWBS_ALERT_BELOW setting still sets swemwbs_below.
