@@ -5,7 +5,9 @@ A claim says "this was announced", so that nothing is announced twice (pwa/remin
 is pruned only once what it announced can never be found again by a reminder run:
 
 - `check-in:<id>`: runs look at check-ins received in the last CHECK_IN_LOOKBACK; a claim
-  older than that names one no run will see again.
+  older than that names one no run will see again, except a correction sent weeks later (it
+  is claimed under the check-in it corrects): past the retention, that is news, and its
+  link worker hears of it as of a new check-in.
 - `self-check-in:<id>`: runs look at self check-ins due in the last SELF_CHECK_IN_LOOKBACK;
   likewise.
 - `follow-up:<id>`: runs look at every open follow-up, however overdue: its claim goes only

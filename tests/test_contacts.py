@@ -354,3 +354,16 @@ def test_the_forms_today_is_the_practices(
         "happened_date-year": "2026"})  # fmt: skip
     assert response.status_code == 302
     assert db.session.scalar(db.select(Contact.happened_at)) == late
+
+
+def test_a_resend_of_a_record_an_older_server_let_share_an_id_is_a_duplicate(
+    client: FlaskClient, worker: User, patient: Patient
+) -> None:
+    """Found by a review: the own table is asked first, so what is stored stays `duplicate`."""
+    follow_up = make_follow_up(patient, kind="call")
+    change = contact_change(patient, str(follow_up.id))
+    data = change["data"]
+    make_contact(patient, worker, id=follow_up.id, kind=data["kind"], note=data["note"],
+                 happened_at=datetime.fromisoformat(data["happened_at"]))  # fmt: skip
+    token = enrol(client, worker)
+    assert sync(client, token, [change])["results"][0]["status"] == "duplicate"

@@ -25,6 +25,7 @@ from pwa.reminders import send_reminders
 
 from .conftest import make_follow_up
 from .fake_push import FakePushService
+from .test_api_sync import check_in_change, enrol, sync
 from .test_reminders import LONELY, app_config, phone_for, self_check_in, start_of_today
 
 __all__ = ["app_config"]  # the reminders' settings: a fake push service, every hour allowed
@@ -97,3 +98,27 @@ def test_the_command_says_what_it_pruned(runner: Any) -> None:
     result = runner.invoke(args=["prune-push"])
     assert result.exit_code == 0
     assert "Pruned 0 claims, 0 deliveries and 0 notices older than 30 days." in result.output
+
+
+def test_a_correction_weeks_later_is_news_again_once_pruned(
+    client: FlaskClient, worker: User, patient: Patient, patient_user: User,
+    push_service: FakePushService,
+) -> None:  # fmt: skip
+    """Found by a review: the claim of the check-in it corrects has gone, so it is announced.
+    Before the retention it is not (the claim stands); after, weeks on, it is worth hearing."""
+    phone_for(client, worker, push_service, "/push/worker")
+    original = self_check_in(client, patient_user, patient, ucla3=LONELY)
+    assert send_reminders()["notices"] == 1
+
+    def correct() -> None:
+        correction = check_in_change(patient, measures={"ucla3": LONELY}, scores={})
+        correction["data"]["amends"] = original
+        result = sync(client, enrol(client, patient_user), [correction])["results"][0]
+        assert result["status"] == "applied"
+
+    correct()
+    assert send_reminders()["notices"] == 0  # within the retention: already announced
+    forty_days_pass()
+    prune_push()
+    correct()
+    assert send_reminders()["notices"] == 1

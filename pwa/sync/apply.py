@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import scope
@@ -68,6 +69,16 @@ class Batch:
     # without this each change of a 500-change batch would load its patient again.
     patients: dict[uuid.UUID, Patient] = field(default_factory=dict)
 
+    def load_patients(self, patient_ids: set[uuid.UUID]) -> None:
+        """Load the patients a batch names, in one query rather than one each (a phone's
+        batch names a few dozen); those not found are asked for again when needed (a patient
+        added earlier in the same batch, say)."""
+        wanted = patient_ids - self.patients.keys()
+        for start in range(0, len(wanted), 500):
+            chunk = list(wanted)[start : start + 500]
+            for found in db.session.scalars(select(Patient).where(Patient.id.in_(chunk))):
+                self.patients[found.id] = found
+
     def patient(self, patient_id: uuid.UUID) -> Patient | None:
         """Return a patient, loading it once per batch (a missing one is asked for again)."""
         found = self.patients.get(patient_id) or db.session.get(Patient, patient_id)
@@ -97,12 +108,17 @@ def apply_batch(changes: list[Any], batch: Batch) -> list[Outcome]:
     """
     outcomes: list[Outcome | None] = [None] * len(changes)
     waiting: list[_New] = []
-    for position, raw in enumerate(changes):
+    read: list[Sent | Refused] = []
+    for raw in changes:
         try:
-            sent = read_change(raw)
+            read.append(read_change(raw))
         except Refused as refusal:
-            outcomes[position] = Outcome(shown_id(raw), "rejected", errors=refusal.errors,
-                                         code=refusal.code)  # fmt: skip
+            read.append(refusal)
+    batch.load_patients({s.patient_id for s in read if isinstance(s, Sent)})
+    for position, (raw, sent) in enumerate(zip(changes, read, strict=True)):
+        if isinstance(sent, Refused):
+            outcomes[position] = Outcome(shown_id(raw), "rejected", errors=sent.errors,
+                                         code=sent.code)  # fmt: skip
             continue
         if waiting and not _may_wait_with(sent, waiting):
             _insert_waiting(waiting, outcomes, batch)  # what this change is checked against
@@ -151,7 +167,10 @@ def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: 
     record sent after a patient's reassignment in the same batch is numbered after the
     patient left the old caseload, so that caseload's phone is never told of it.
     """
-    taken = ids_taken_elsewhere((new.sent.id for new in waiting), waiting[0].sent.kind.model)
+    model = waiting[0].sent.kind.model
+    taken = ids_taken_elsewhere((new.sent.id for new in waiting), model)
+    if taken:  # rare: the own table first, so a resend of what is stored stays a `duplicate`
+        taken -= set(db.session.scalars(select(model.id).where(model.id.in_(taken))))
     if taken:
         for new in waiting:
             if new.sent.id in taken:
