@@ -59,6 +59,13 @@ def save_check_in(form: CheckInForm, patient: Patient) -> tuple[CheckIn, bool]:
     return check_in, True
 
 
+def check_in_page(form: CheckInForm, patient: Patient, self_report: bool = False) -> str:
+    """The check-in form's page, a link worker's or a patient's own, with the scoring rules it
+    says each measure's score by (static/js/measure-score.mjs)."""
+    return render_template("check_ins/new.html", form=form, patient=patient, measures=MEASURES,
+                           measure_rules=measures_data(), self_report=self_report)  # fmt: skip
+
+
 def blank_check_in_form(patient: Patient) -> CheckInForm:
     """Return a check-in form to show, with a new id and the patient's needs ticked."""
     form = CheckInForm()
@@ -88,13 +95,7 @@ def record_check_in(patient_id: uuid.UUID) -> ResponseReturnValue:
         return redirect(
             url_for("check_ins.show_check_in", patient_id=patient.id, check_in_id=check_in.id)
         )
-    return render_template(
-        "check_ins/new.html",
-        form=form,
-        patient=patient,
-        measures=MEASURES,
-        measure_rules=measures_data(),
-    )
+    return check_in_page(form, patient)
 
 
 @bp.get("/patients/<uuid:patient_id>/check-ins/<uuid:check_in_id>")
@@ -110,7 +111,6 @@ def show_check_in(patient_id: uuid.UUID, check_in_id: uuid.UUID) -> ResponseRetu
         patient=patient,
         check_in=check_in,
         measures=MEASURES,
-        measure_rules=measures_data(),
         reasons=help_reasons(check_in.scores, HelpThresholds.from_config(current_app.config)),
         look=looks.seen(check_in),
     )

@@ -21,7 +21,7 @@ from flask_login import current_user
 from ..access import role_required
 from ..extensions import db
 from ..filters import format_date
-from ..measures import MEASURES, HelpThresholds, help_reasons, measures_data
+from ..measures import HelpThresholds, help_reasons
 from ..progress import (
     PATIENT_FOLLOW_UP_KINDS,
     PATIENT_REFERRAL_STATUSES,
@@ -30,7 +30,7 @@ from ..progress import (
     tracked_values,
 )
 from ..scope import Refused, readable_patients
-from .check_ins import blank_check_in_form, save_check_in
+from .check_ins import blank_check_in_form, check_in_page, save_check_in
 
 bp = Blueprint("my_progress", __name__)
 
@@ -80,11 +80,4 @@ def self_check_in() -> ResponseReturnValue:
             flash("1", "needs-help")  # the layout shows "If you need help" (nothing else)
         flash(request.path, "saved-form")  # the form's draft on this phone can go
         return redirect(url_for("my_progress.my_progress"))
-    return render_template(
-        "check_ins/new.html",
-        form=form,
-        patient=patient,
-        measures=MEASURES,
-        measure_rules=measures_data(),
-        self_report=True,
-    )
+    return check_in_page(form, patient, self_report=True)
