@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENDOR := pwa/static/vendor
 
-.PHONY: run test setup vendor lint format clean static serve
+.PHONY: run test setup vendor lint format clean static serve no-stale-static
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ vendor: $(VENDOR)/.copied
 
 setup: $(VENV)/.installed vendor
 
-run: setup
+run: setup no-stale-static
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "Open http://$(HOST):$(PORT) in a browser."
@@ -43,7 +43,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: setup lint
+test: setup lint no-stale-static
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 format: $(VENV)/.installed
@@ -55,8 +55,13 @@ clean:
 
 # For running it for real: Brotli and gzip copies of every static file, which WhiteNoise serves
 # to browsers that accept them (pwa/static_files.py), then gunicorn (gunicorn.conf.py).
-static: setup
+static: setup no-stale-static
 	$(VENV)/bin/python -m whitenoise.compress pwa/static
+
+# WhiteNoise serves a file's compressed copy whenever one lies beside it: one made before the
+# file was edited would be served in its place. Running and testing go without them.
+no-stale-static:
+	find pwa/static \( -name '*.br' -o -name '*.gz' \) -delete
 
 serve: static
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py "pwa:create_app()"

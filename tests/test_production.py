@@ -4,6 +4,7 @@ JSON compressed, pages never; and gunicorn with the repository's configuration, 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import signal
@@ -132,3 +133,24 @@ def test_gunicorn_serves_the_app_and_logs_no_search(gunicorn: tuple[str, Path]) 
     logged = log.read_text()
     assert "GET /caseload" in logged and "Brien" not in logged and "q=" not in logged
     assert "Booting worker" in logged and logged.count("Booting worker") == 2
+
+
+def test_the_app_shell_is_compressed_and_holds_no_secret_to_leak(
+    client: FlaskClient, worker: User
+) -> None:
+    """The shell is most of a first visit; it may be compressed, as pages may not, because it
+    holds no CSRF token, no name and nothing typed (BREACH needs a secret beside those)."""
+    sign_in(client, worker)
+    plain = client.get("/offline")
+    packed = client.get("/offline", headers={"Accept-Encoding": "gzip, deflate, br"})
+    gzipped = client.get("/offline", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in plain.headers
+    assert (
+        packed.headers["Content-Encoding"] == "br" and "Accept-Encoding" in packed.headers["Vary"]
+    )
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    shell = brotli.decompress(packed.data).decode()
+    assert gzip.decompress(gzipped.data).decode().count('id="form-contact"') == 1
+    assert 'id="form-contact"' in shell and "csrf" not in shell.lower()
+    assert worker.username not in shell and worker.display_name not in shell
+    assert len(packed.data) < len(plain.data) / 5
