@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import select, union_all
 
 from ..extensions import db
 from ..models import AssetReferral, CheckIn, CommunityAsset, Contact, FollowUp, Patient
@@ -28,7 +28,7 @@ def ids_taken_elsewhere(ids: Iterable[uuid.UUID], model: type[Any]) -> set[uuid.
     wanted = list(ids)
     if not wanted:
         return set()
-    others = [select(m.id.label("id"), literal(1).label("n")).where(m.id.in_(wanted))
+    others = [select(m.id.label("id")).where(m.id.in_(wanted))
               for m in HELD_TYPES if m is not model]  # fmt: skip
     return set(db.session.scalars(select(union_all(*others).subquery().c.id)))
 
