@@ -4,6 +4,7 @@ that every record the server acknowledged is stored exactly once.
     python bench/load.py --phones 50                       # SQLite in a temporary folder
     python bench/load.py --phones 150 --database-url postgresql+psycopg://user:pass@host/db
     python bench/load.py --phones 300 --scenarios morning,day --workers 4
+    python bench/load.py --phones 150 --servers 2 --database-url postgresql+psycopg://...
 
 Each phone is a link worker with a 40-patient caseload (bench/sync_bench.py's area, two
 check-ins each) and a device token, run as one thread with its own keep-alive connection:
@@ -16,6 +17,10 @@ check-ins each) and a device token, run as one thread with its own keep-alive co
 In the same run, a bare Flask endpoint that inserts one row per request (bench/bare_app.py, same
 gunicorn settings, same database) is driven as hard by as many threads for as long: the ratio of
 the app's syncs per second to it is honest on a noisy machine, since both saw the same machine.
+
+With --servers 2 (or more), as many app servers run as separate gunicorn processes on their own
+ports, sharing the database and the instance folder (the secret key), the --workers split
+between them; phone i talks to server i mod N. Exactly-once is checked the same way.
 
 Bounded: loopback only, a fixed number of phones and seconds. The load generator runs on the same
 2 cores as the server; its own JSON and HTTP work is part of what is measured, as it says.
@@ -149,14 +154,14 @@ def sync_once(conn: http.client.HTTPConnection, phone: Phone, count: int, tally:
     tally.add(time.monotonic() - started)
 
 
-def run_phones(phones: list[Phone], port: int, seconds: float,
+def run_phones(phones: list[Phone], ports: list[int], seconds: float,
                plan: Callable[[int, Phone, http.client.HTTPConnection, Tally, float], None],
                ) -> Tally:  # fmt: skip
     tally = Tally()
     stop_at = time.monotonic() + seconds
 
     def one(index: int, phone: Phone) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", ports[index % len(ports)], timeout=60)
         plan(index, phone, conn, tally, stop_at)
         conn.close()
 
@@ -263,6 +268,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="for day and capacity")
     parser.add_argument("--ramp", type=float, default=60, help="morning: first syncs within this")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--servers", type=int, default=1, help="app servers sharing the database")
     parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="load-")
@@ -279,24 +285,28 @@ def main() -> None:
     finally:
         bare_server.terminate()
         bare_server.wait(30)
-    server = serve("pwa:create_app()", url, app_port, args.workers, folder)
+    ports = [app_port + 10 * n for n in range(args.servers)]
+    each = max(1, -(-args.workers // args.servers))  # the same workers in all, split
+    servers = [serve("pwa:create_app()", url, port, each, folder) for port in ports]
     try:
         for name in args.scenarios.split(","):
             plan = {"morning": morning(args.ramp), "day": day, "busy": busy,
                     "capacity": capacity}[name]  # fmt: skip
             seconds = args.ramp if name == "morning" else args.seconds
             started = time.monotonic()
-            tally = run_phones(phones, app_port, seconds, plan)
+            tally = run_phones(phones, ports, seconds, plan)
             took = time.monotonic() - started
             rows.append((name, len(tally.times), len(tally.times) / took,
                          percentile(tally.times, 0.5), percentile(tally.times, 0.95),
                          percentile(tally.times, 0.99), sum(tally.errors.values()),
                          tally.errors))  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(30)
+        for server in servers:
+            server.terminate()
+            server.wait(30)
     acknowledged, stored = exactly_once(url, phones)
-    print(f"{database}, {args.phones} phones, gunicorn {args.workers} sync workers, "
+    across = f"{args.servers} app servers of {each}" if args.servers > 1 else f"{args.workers}"
+    print(f"{database}, {args.phones} phones, gunicorn {across} sync workers, "
           f"{os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")  # fmt: skip
     print("| scenario | syncs | syncs/s | p50 s | p95 s | p99 s | errors |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -16,6 +16,7 @@ from wtforms.validators import ValidationError as CSRFTokenError
 
 from .accounts import SignInRefused, sign_in_with_password
 from .audit import audit
+from .database import reading
 from .devices import TokenProblem, device_for_token, end_devices, enrol_device
 from .extensions import csrf, db
 from .models import Device, User, utcnow
@@ -236,7 +237,8 @@ def sync_changes() -> ResponseReturnValue:
         # The phone starts again from a null cursor: it then receives everything once more.
         return api_error("invalid_cursor", "Start again with a null cursor.", 400,
                          {"cursor": ["Not a cursor this server gave out."]})  # fmt: skip
-    here = history()
+    with reading():
+        here = history()
     if here.went_back(position, epoch):
         # Nothing is applied: the phone first sends back what this server lacks (/sync/held).
         return api_error(

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, select, update
 
+from .database import reading
 from .extensions import db
 from .models import Device, PhoneKey, PushSubscription, User, utcnow
 
@@ -55,7 +56,24 @@ class TokenProblem:
 
 
 def device_for_token(token: str | None) -> Device | TokenProblem:
-    """Return the device a bearer token belongs to, or why it cannot be used."""
+    """Return the device a bearer token belongs to, or why it cannot be used.
+
+    Read without the write lock (`reading`): a phone's every request asks this, and on SQLite
+    it would otherwise queue behind every writer. The device's last sighting is written, in a
+    transaction of its own, at most every SEEN_RESOLUTION.
+    """
+    with reading():
+        found = _device_for_token(token)
+    if isinstance(found, Device):
+        now = utcnow()
+        if found.last_seen_at is None or now - found.last_seen_at > SEEN_RESOLUTION:
+            db.session.execute(update(Device).where(Device.id == found.id)
+                               .values(last_seen_at=now))  # fmt: skip
+            db.session.commit()
+    return found
+
+
+def _device_for_token(token: str | None) -> Device | TokenProblem:
     device: Device | None = (
         db.session.scalar(db.select(Device).where(Device.token_hash == token_digest(token)))
         if token
@@ -81,9 +99,6 @@ def device_for_token(token: str | None) -> Device | TokenProblem:
     idle_too_long = device.last_seen_at is not None and now - device.last_seen_at > idle
     if idle_too_long or now - device.created_at > lifetime:
         return TokenProblem("token_expired", 401, "Sign in again to carry on syncing.")
-    if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:
-        device.last_seen_at = now
-        db.session.commit()
     return device
 
 

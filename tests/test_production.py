@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +28,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pwa import create_app, static_files
+from pwa.extensions import db
 from pwa.models import Patient, User
 
-from .conftest import make_patient, sign_in
+from .conftest import PASSWORD, make_patient, make_user, sign_in
 from .test_api_sync import enrol
 
 ROOT = Path(__file__).parent.parent
@@ -154,3 +159,109 @@ def test_the_app_shell_is_compressed_and_holds_no_secret_to_leak(
     assert 'id="form-contact"' in shell and "csrf" not in shell.lower()
     assert worker.username not in shell and worker.display_name not in shell
     assert len(packed.data) < len(plain.data) / 5
+
+
+@pytest.fixture
+def two_servers(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+    """Two app servers, separate gunicorn processes on their own ports, sharing one database
+    and one instance folder (its secret key), as behind a load-balancing proxy."""
+    served = tmp_path / "served"
+    env = {**os.environ, "PWA_INSTANCE_PATH": str(served), "WEB_CONCURRENCY": "1",
+           "FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_SIGN_IN_LIMITS": '"3 per 15 minutes"',
+           "GUNICORN_ACCESS_LOG": "/dev/null"}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "pwa", "db", "upgrade"], env=env,
+                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+    ports = [free_port(), free_port()]
+    servers = [
+        subprocess.Popen(  # noqa: S603 - this interpreter, the repository's gunicorn
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "pwa:create_app()",
+            ],
+            env={**env, "BIND": f"127.0.0.1:{port}"},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for base in bases:
+            for _ in range(100):
+                try:
+                    get(f"{base}/healthz", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        yield bases[0], bases[1], served
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+def post_json(url: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def test_two_app_servers_share_records_sessions_and_sign_in_limits(
+    two_servers: tuple[str, str, Path], app_config: dict[str, Any]
+) -> None:
+    one, other, served = two_servers
+    database = f"sqlite:///{served / 'pwa.sqlite3'}"
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": database})
+    with app.app_context():
+        worker = make_user("link_worker", "ruth")
+        patient_id = str(make_patient(worker, given_name="Winifred").id)
+        db.engine.dispose()
+
+    # A phone's token and cursor from one server work on the other.
+    sign_in_as = {"username": "ruth", "password": PASSWORD, "name": "Phone"}
+    status, enrolled = post_json(f"{one}/api/v1/devices", sign_in_as)
+    assert status == 201, enrolled
+    token = enrolled["token"]
+    change = {"id": str(uuid.uuid4()), "type": "checkin", "base_version": None,
+              "data": {"patient_id": patient_id, "captured_at": "2026-11-20T10:30:00+00:00",
+                       "measures": {"ucla3": {"companionship": 2, "left_out": 3,
+                                              "isolated": 2}}}}  # fmt: skip
+    status, pushed = post_json(f"{one}/api/v1/sync", {"cursor": None, "changes": [change]}, token)
+    assert status == 200 and pushed["results"][0]["status"] == "applied", pushed
+    status, again = post_json(f"{other}/api/v1/sync", {"cursor": None, "changes": [change]},
+                              token)  # fmt: skip
+    assert status == 200 and again["results"][0]["status"] == "duplicate"  # stored once
+    assert change["id"] in {entry["id"] for entry in again["changes"]}
+    status, later = post_json(f"{other}/api/v1/sync", {"cursor": pushed["cursor"], "changes": []},
+                              token)  # fmt: skip
+    assert status == 200, later  # a cursor signed by one is good on the other
+
+    # A page's session begun on one server is known to the other (cookies ignore the port).
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = browser.open(f"{one}/sign-in", timeout=10).read().decode()
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert csrf, "the sign-in form carries its CSRF token"
+    fields = {"username": "ruth", "password": PASSWORD, "csrf_token": csrf.group(1)}
+    browser.open(f"{one}/sign-in", urllib.parse.urlencode(fields).encode(), timeout=10)
+    caseload = browser.open(f"{other}/caseload", timeout=10)
+    assert caseload.url.endswith("/caseload") and "Winifred" in caseload.read().decode()
+
+    # Wrong passwords count against the one limit, whichever server hears them.
+    wrong = {"username": "ruth", "password": "not the password", "name": "Phone"}
+    codes = [post_json(f"{server}/api/v1/devices", wrong)[0] for server in (one, other, one)]
+    assert codes == [401, 401, 401]
+    status, refused = post_json(f"{other}/api/v1/devices", wrong)
+    assert status == 429, refused

@@ -20,10 +20,10 @@ def check_nhs_number_free(actor: User, nhs_number: str | None, patient_id: uuid.
     """Refuse an NHS number another patient of the practice already has.
 
     The message names who has it when the caller may read that patient's record, and says only
-    that someone has it otherwise. Checked after taking the change counter's row lock, which
-    every writing transaction takes before it writes (pwa/models/base.py): two people adding the
-    same NHS number at once are checked one after the other, on PostgreSQL as on SQLite (whose
-    transactions already begin IMMEDIATE).
+    that someone has it otherwise. Checked after taking the change counter's row lock, held
+    until COMMIT (pwa/models/base.py): two people adding the same NHS number at once are
+    checked one after the other, on PostgreSQL as on SQLite (whose writing transactions hold
+    the write lock from BEGIN).
     """
     if not nhs_number:
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,12 +15,14 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    case,
     event,
     insert,
     update,
 )
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from ..extensions import db
@@ -53,7 +56,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # One row holding the last change sequence number handed out. Taking the next number is an UPDATE
 # of this row, so the row lock orders numbers in commit order: a pull by cursor can never skip a
-# change that committed late with a lower number.
+# change that committed late with a lower number. PostgreSQL takes it only at COMMIT
+# (`take_change_numbers`), so writers queue for it for a moment, not for a whole sync.
 #
 # `epoch` names this copy of the database's history for phones' cursors: restoring a backup
 # gives it a new one (`flask --app pwa restore` / `restored`), so every phone learns that the
@@ -107,7 +111,8 @@ class Synced:
 
 
 def next_sequence_numbers(session: Session, count: int) -> range:
-    """Reserve `count` change sequence numbers in this transaction."""
+    """Reserve `count` change sequence numbers in this transaction, holding the counter's row
+    lock until it ends."""
     last = (
         session.connection()
         .execute(
@@ -119,6 +124,80 @@ def next_sequence_numbers(session: Session, count: int) -> range:
         .scalar_one()
     )
     return range(last - count + 1, last + 1)
+
+
+# Which change-numbered columns a table has: every synced record's, a patient's moment of entry
+# to a caseload, a scope exit's.
+_NUMBERED = ("seq", "created_seq", "scope_seq")
+
+
+def take_change_numbers(session: Session, tables: Iterable[Table], count: int) -> range:
+    """Return `count` change numbers for rows about to be written to `tables`, in the order
+    the writes happen in this transaction.
+
+    The guarantee the feed relies on: numbers become visible in commit order, so a cursor
+    never passes a number that a later commit fills in. On SQLite every writing transaction
+    holds the database's one write lock from BEGIN, so the numbers are the real ones at once.
+    On PostgreSQL, taking the counter's row lock here would hold it through everything the
+    transaction does next: validation, inserts, audit rows, and every other writer would wait
+    for all of it. So PostgreSQL gets provisional numbers (negative, ordered) and
+    `_number_at_commit` swaps them for real ones just before COMMIT, the only moment the
+    counter's lock is held. Nothing reads a number before its transaction commits.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return next_sequence_numbers(session, count)
+    pending = session.info.get(_PENDING)
+    root = session.get_transaction()
+    if pending is None or pending.transaction is not root:
+        pending = session.info[_PENDING] = _Provisional(root)
+    pending.tables.update((table.name, table) for table in tables)
+    first = pending.used + 1
+    pending.used += count
+    return range(-first, -(first + count), -1)
+
+
+_PENDING = "provisional_change_numbers"
+
+
+class _Provisional:
+    """This transaction's provisional change numbers: -1, -2, ... in the order given out."""
+
+    def __init__(self, transaction: object) -> None:
+        self.transaction = transaction
+        self.used = 0
+        self.tables: dict[str, Table] = {}
+
+
+@event.listens_for(Session, "before_commit")
+def _number_at_commit(session: Session) -> None:
+    """Give this transaction's rows their real change numbers, under the counter's lock, just
+    before COMMIT (PostgreSQL; see `take_change_numbers`).
+
+    Provisional number -k becomes the k-th of the numbers reserved now, so the order within
+    the transaction is kept: a record written after its patient left a caseload still comes
+    after the exit.
+    """
+    if session.get_nested_transaction() is not None:
+        return  # a SAVEPOINT's commit: the transaction goes on
+    session.flush()  # the provisional numbers of whatever is still pending
+    pending = session.info.pop(_PENDING, None)
+    if pending is None or pending.transaction is not session.get_transaction():
+        return
+    numbers = next_sequence_numbers(session, pending.used)
+    before = numbers.start - 1  # -k becomes before + k
+    connection = session.connection()
+    for table in pending.tables.values():
+        columns = [table.c[name] for name in _NUMBERED if name in table.c]
+        connection.execute(
+            update(table)
+            .where(table.c.seq < 0)
+            .values({c: case((c < 0, before - c), else_=c) for c in columns})
+        )
+    for obj in list(session.identity_map.values()):  # the objects still held, as now stored
+        for name in _NUMBERED:
+            value = obj.__dict__.get(name)
+            if isinstance(value, int) and value < 0:
+                set_committed_value(obj, name, before - value)
 
 
 @event.listens_for(Session, "before_flush")
@@ -136,7 +215,12 @@ def _stamp_change_sequence(session: Session, flush_context: Any, instances: Any)
     changed.sort(key=lambda obj: str(obj.id or ""))
     moves = [(obj, *obj.scope_changes()) for obj in changed]
     exits = [(obj, before) for obj, before, after in moves if before and before != after]
-    numbers = iter(next_sequence_numbers(session, len(changed) + len(exits)))
+    tables = {type(obj).__table__ for obj in changed}  # type: ignore[attr-defined]
+    if exits:
+        from .sync import ScopeExit  # imported late: sync's models import this module
+
+        tables.add(ScopeExit.__table__)
+    numbers = iter(take_change_numbers(session, tables, len(changed) + len(exits)))
     for obj, before, after in moves:
         obj.seq = next(numbers)
         if obj in session.new:
@@ -144,7 +228,5 @@ def _stamp_change_sequence(session: Session, flush_context: Any, instances: Any)
         if after and before != after:
             obj.scope_seq = obj.seq  # type: ignore[attr-defined]  # only patients move
     if exits:
-        from .sync import ScopeExit  # imported late: sync's models import this module
-
         for obj, user_id in exits:
             session.add(ScopeExit(user_id=user_id, patient_id=obj.id, seq=next(numbers)))

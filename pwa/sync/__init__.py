@@ -8,17 +8,20 @@ caller's changes by cursor, projected for their audience. The HTTP side lives in
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from flask import has_request_context, request
+from sqlalchemy import insert, select, update
 
 from .. import casework
-from ..audit import audit
+from ..database import reading
+from ..devices import SEEN_RESOLUTION
 from ..extensions import db
 from ..models import AuditEvent, CheckIn, Device, User, utcnow
 from ..projections import feed_entry
 from ..scope import audience
-from .apply import Batch, apply_batch
+from .apply import Batch, Outcome, apply_batch
 from .feed import BadCursor, Position, patients_sent, pull
 from .records import RECORD_TYPES
 from .shapes import MAX_CHANGES
@@ -31,9 +34,49 @@ def sync(
     epoch: str,
 ) -> dict[str, Any]:  # fmt: skip
     """Apply each change in its own transaction, then return a page of the caller's feed,
-    its cursor in this database's history (`epoch`, pwa/sync/restore.py)."""
-    batch = Batch(actor, device)
-    outcomes = apply_batch(changes, batch)
+    its cursor in this database's history (`epoch`, pwa/sync/restore.py).
+
+    Three transactions, so that the database's write lock (SQLite's one, PostgreSQL's change
+    counter) is held only while something is written: the push, if anything was sent; the
+    pull, a read (`reading`) that waits for no writer; and the audit of which patients' records
+    a member of staff was sent, written before the answer leaves.
+    """
+    device_id = device.id if device else None  # read now: a commit expires the device
+    outcomes = _push(actor, device, changes) if changes else []
+    if device is not None and not changes:
+        _note_sync(device)
+    seen_by = audience(actor)
+    with reading():
+        # apply_batch only ever gives back a record the caller may read (pwa.scope.may_read).
+        conflicts = [feed_entry(o.server_record, seen_by) for o in outcomes if o.server_record]
+        entries, after, more = pull(actor, cursor, page_size)
+    if actor.is_staff:
+        _audit_sent(actor.id, device_id, patients_sent(conflicts + entries))
+    return {
+        "results": [o.to_dict() for o in outcomes],
+        "changes": conflicts + entries,
+        "cursor": after.encode(epoch),
+        "more": bool(more),
+    }
+
+
+def _audit_sent(
+    user_id: uuid.UUID, device_id: uuid.UUID | None, patient_ids: Iterable[uuid.UUID]
+) -> None:
+    """Record, before the answer leaves, whose records a member of staff's phone was sent."""
+    address = request.remote_addr if has_request_context() else None
+    rows = [{"action": "patient.sync_read", "record_type": "patients", "record_id": str(p),
+             "patient_id": p, "user_id": user_id, "device_id": device_id,
+             "ip_address": address, "at": utcnow()} for p in patient_ids]  # fmt: skip
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
+        db.session.commit()
+
+
+def _push(actor: User, device: Device | None, changes: list[Any]) -> list[Outcome]:
+    """Store what the phone sent, with its audit rows, in one transaction (each change in its
+    own SAVEPOINT: pwa/sync/apply.py)."""
+    outcomes = apply_batch(changes, Batch(actor, device))
     device_id = device.id if device else None
     audits = [
         {"action": o.audit_action, "record_id": o.id,
@@ -54,24 +97,14 @@ def sync(
             ):
                 casework.close_due_self_check_ins(patient_id, captured_at)
     db.session.commit()
-    seen_by = audience(actor)
-    # apply_batch only ever gives back a record the caller may read (pwa.scope.may_read).
-    conflicts = [feed_entry(o.server_record, seen_by) for o in outcomes if o.server_record]
-    entries, after, more = pull(actor, cursor, page_size)
-    if actor.is_staff:
-        for patient_id in patients_sent(conflicts + entries):
-            audit(
-                "patient.sync_read",
-                record_type="patients",
-                record_id=str(patient_id),
-                patient_id=patient_id,
-                user_id=actor.id,
-                device_id=device_id,
-            )
+    return outcomes
+
+
+def _note_sync(device: Device) -> None:
+    """Write when a phone that sent nothing last synced, at most every SEEN_RESOLUTION: a
+    sync that only pulls then writes nothing at all."""
+    now = utcnow()
+    if device.last_synced_at is None or now - device.last_synced_at > SEEN_RESOLUTION:
+        db.session.execute(update(Device).where(Device.id == device.id)
+                           .values(last_synced_at=now))  # fmt: skip
         db.session.commit()
-    return {
-        "results": [o.to_dict() for o in outcomes],
-        "changes": conflicts + entries,
-        "cursor": after.encode(epoch),
-        "more": bool(more),
-    }

@@ -27,7 +27,7 @@ from ..casework.changes import ID_TAKEN, ids_taken_elsewhere
 from ..database import dialect_insert
 from ..extensions import db
 from ..models import Device, Patient, Synced, SyncReview, User, utcnow
-from ..models.base import next_sequence_numbers
+from ..models.base import take_change_numbers
 from ..scope import Refused
 from .records import Sent, read_change, shown_id
 
@@ -179,13 +179,13 @@ def _insert_waiting(waiting: list[_New], outcomes: list[Outcome | None], batch: 
         waiting = [new for new in waiting if new.sent.id not in taken]
         if not waiting:
             return
-    numbers = iter(next_sequence_numbers(db.session(), len(waiting)))
+    table = waiting[0].sent.kind.model.__table__  # type: ignore[attr-defined]
+    numbers = iter(take_change_numbers(db.session(), [table], len(waiting)))
     for new in waiting:
         seq = next(numbers)
         new.row |= {"version": 1, "seq": seq, "created_seq": seq}
         if new.sent.kind.name == "patient":
             new.row["scope_seq"] = seq  # a new patient enters their caseload now
-    table = waiting[0].sent.kind.model.__table__  # type: ignore[attr-defined]
     statement = (
         dialect_insert(table)
         .on_conflict_do_nothing(index_elements=[table.c.id])
