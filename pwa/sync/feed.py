@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -117,14 +117,6 @@ def _signature(body: str) -> str:
 START = Position(0, -1, "")
 
 
-@dataclass(frozen=True)
-class Event:
-    """One position in the feed: a changed record, or a patient who left the caseload."""
-
-    position: Position
-    entries: tuple[dict[str, Any], ...]
-
-
 def _greatest(a: SQLValue, b: SQLValue) -> SQLValue:
     # GREATEST() is PostgreSQL's, max(a, b) SQLite's: CASE means the same on both.
     return case((a > b, a), else_=b)
@@ -147,63 +139,122 @@ def pull(actor: User, cursor: Position, limit: int) -> tuple[list[dict[str, Any]
     The caller's scope is `pwa.scope.held_patient_ids`: a link worker's active caseload, a
     patient's own record, everyone for an admin. Staff get the whole asset directory; a
     patient gets the entries their referrals name.
+
+    Two steps: each source's next positions (key and id only, `limit` + 1 of them), merged to
+    find the page; then only the page's records are loaded and projected. Loading whole records
+    for every source's next `limit` would load up to six pages to send one.
     """
     in_scope = select(held_patient_ids(actor).subquery().c.id)
     seen_by = audience(actor)
-    events: list[Event] = []
+    sources: list[_Source] = []
+    entered = func.coalesce(Patient.scope_seq, 0)
 
-    def fetch(query: Select[Any], model: Any, key: SQLValue, rank: int) -> None:
+    def patients(*columns: Any) -> Select[Any]:
+        return select(*columns).where(Patient.id.in_(in_scope))
+
+    sources.append(_Source(patients, Patient, Patient.seq, RANKS["patient"]))
+    for name, model in CHILD_TYPES:
+        if name in SENT_TO[seen_by]:
+            sources.append(_Source(_children(model, in_scope), model,
+                                   _greatest(model.seq, entered), RANKS[name]))  # fmt: skip
+    if seen_by == "staff":
+        sources.append(_Source(select, CommunityAsset, CommunityAsset.seq, RANKS["asset"]))
+    else:
+
+        def named(*columns: Any) -> Select[Any]:
+            return (
+                select(*columns)
+                .select_from(CommunityAsset)
+                .join(AssetReferral, AssetReferral.asset_id == CommunityAsset.id)
+                .join(Patient, Patient.id == AssetReferral.patient_id)
+                .where(Patient.id.in_(in_scope))
+            )
+
+        key = _greatest(CommunityAsset.seq, _greatest(AssetReferral.seq, entered))
+        sources.append(_Source(named, CommunityAsset, key, RANKS["asset"]))
+
+    found: list[tuple[Position, int]] = []
+    for index, source in enumerate(sources):
         rows = db.session.execute(
-            query.add_columns(key)
-            .where(_after(key, rank, model.id, cursor))
-            .order_by(key, model.id)
+            source.query(source.key, source.model.id)
+            .where(_after(source.key, source.rank, source.model.id, cursor))
+            .order_by(source.key, source.model.id)
             .limit(limit + 1)
         )
-        events.extend(
-            Event(Position(k, rank, r.id.hex), (feed_entry(r, seen_by),)) for r, k in rows
-        )
-
-    entered = func.coalesce(Patient.scope_seq, 0)
-    fetch(select(Patient).where(Patient.id.in_(in_scope)), Patient, Patient.seq,
-          RANKS["patient"])  # fmt: skip
-    for name, model in CHILD_TYPES:
-        if name not in SENT_TO[seen_by]:
-            continue
-        # A join, not a subquery per row: PostgreSQL ran that once per record of each patient.
-        children = (
-            select(model)
-            .join(Patient, Patient.id == model.patient_id)
-            .where(Patient.id.in_(in_scope))
-        )
-        fetch(children, model, _greatest(model.seq, entered), RANKS[name])
-    if seen_by == "staff":
-        fetch(select(CommunityAsset), CommunityAsset, CommunityAsset.seq, RANKS["asset"])
-    else:
-        named = (
-            select(CommunityAsset)
-            .join(AssetReferral, AssetReferral.asset_id == CommunityAsset.id)
-            .join(Patient, Patient.id == AssetReferral.patient_id)
-            .where(Patient.id.in_(in_scope))
-        )
-        key = _greatest(CommunityAsset.seq, _greatest(AssetReferral.seq, entered))
-        fetch(named, CommunityAsset, key, RANKS["asset"])
+        found.extend((Position(key, source.rank, record_id.hex), index)
+                     for key, record_id in rows)  # fmt: skip
+    exits: dict[int, ScopeExit] = {}
     if actor.role == "link_worker":
-        exits = db.session.scalars(
+        for exit in db.session.scalars(
             select(ScopeExit)
             .where(
                 ScopeExit.user_id == actor.id, _after(ScopeExit.seq, RANKS["exit"], None, cursor)
             )
             .order_by(ScopeExit.seq)
             .limit(limit + 1)
-        )
-        events.extend(
-            Event(Position(e.seq, RANKS["exit"], ""), tuple(_deletions(e))) for e in exits
+        ):
+            exits[exit.seq] = exit
+            found.append((Position(exit.seq, RANKS["exit"], ""), -1))
+
+    found.sort()
+    page = found[:limit]
+    records = _load(sources, page, cursor)
+    entries: list[dict[str, Any]] = []
+    for position, index in page:
+        if index < 0:
+            entries.extend(_deletions(exits[position.key]))
+        elif (record := records.get((index, position.id))) is not None:
+            # Not found: the record left the caller's reach between the two steps (a reassign
+            # committed in between, on PostgreSQL); the patient's exit tells the phone.
+            entries.append(feed_entry(record, seen_by))
+    return entries, (page[-1][0] if page else cursor), len(found) > limit
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One kind of record the feed carries: its query (given the columns to select), its
+    model, the SQL for its position key, and its rank."""
+
+    query: Callable[..., Select[Any]]
+    model: Any
+    key: SQLValue
+    rank: int
+
+
+def _children(model: Any, in_scope: Select[Any]) -> Callable[..., Select[Any]]:
+    def query(*columns: Any) -> Select[Any]:
+        # A join, not a subquery per row: PostgreSQL ran that once per record of each patient.
+        return (
+            select(*columns)
+            .select_from(model)
+            .join(Patient, Patient.id == model.patient_id)
+            .where(Patient.id.in_(in_scope))
         )
 
-    events.sort(key=lambda e: e.position)
-    page = events[:limit]
-    entries = [entry for event in page for entry in event.entries]
-    return entries, (page[-1].position if page else cursor), len(events) > limit
+    return query
+
+
+def _load(
+    sources: list[_Source], page: list[tuple[Position, int]], cursor: Position
+) -> dict[tuple[int, str], Any]:
+    """Load the page's records by (source, id hex): from each source, what lies after the
+    cursor up to its last position on the page, by the source's own query (so still within
+    the caller's scope). A range, not a list of ids, so the query stays small and uses the
+    same index as the first step."""
+    last: dict[int, Position] = {}
+    for position, index in page:
+        if index >= 0:
+            last[index] = position  # the page is in order: the last one seen is the furthest
+    found: dict[tuple[int, str], Any] = {}
+    for index, upto in last.items():
+        source = sources[index]
+        query = source.query(source.model).where(
+            _after(source.key, source.rank, source.model.id, cursor),
+            ~_after(source.key, source.rank, source.model.id, upto),
+        )
+        for record in db.session.scalars(query).unique():
+            found[index, record.id.hex] = record
+    return found
 
 
 def patients_sent(entries: Iterable[dict[str, Any]]) -> set[uuid.UUID]:
