@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Blueprint, current_app, g, jsonify, make_response, request
+from flask import Blueprint, Response, current_app, g, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -17,7 +17,7 @@ from wtforms.validators import ValidationError as CSRFTokenError
 from .accounts import SignInRefused, sign_in_with_password
 from .audit import audit
 from .database import reading
-from .devices import TokenProblem, device_for_token, end_devices, enrol_device
+from .devices import DeviceSignedOut, TokenProblem, device_for_token, end_devices, enrol_device
 from .extensions import csrf, db
 from .models import Device, User, utcnow
 from .openapi import openapi_document
@@ -93,14 +93,22 @@ def device_required(view: Callable[P, R]) -> Callable[P, R]:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         found = device_for_token(token.strip() if scheme.lower() == "bearer" else None)
         if isinstance(found, TokenProblem):
-            response = make_response(api_error(found.code, found.message, found.status))
-            if found.code == "device_revoked":  # the browser wipes the site, not just the app
-                response.headers["Clear-Site-Data"] = '"cache", "storage"'
-            return response  # type: ignore[return-value]
+            return _refused_token(found)  # type: ignore[return-value]
         g.device = found
-        return view(*args, **kwargs)
+        try:
+            return view(*args, **kwargs)
+        except DeviceSignedOut as late:  # signed out while this request was under way
+            db.session.rollback()
+            return _refused_token(late.problem)  # type: ignore[return-value]
 
     return wrapped
+
+
+def _refused_token(problem: TokenProblem) -> Response:
+    response = make_response(api_error(problem.code, problem.message, problem.status))
+    if problem.code == "device_revoked":  # the browser wipes the site, not just the app
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.post("/devices")

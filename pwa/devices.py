@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -81,18 +81,9 @@ def _device_for_token(token: str | None) -> Device | TokenProblem:
     )
     if device is None:
         return TokenProblem("invalid_token", 401, "Sign in again on this device.")
-    if device.revoked_at is not None or not device.user.active:
-        return TokenProblem(
-            "device_revoked", 403, "This device has been signed out. Its data will be removed."
-        )
-    # Nothing is lost on a 401: the phone keeps its data and carries on after a fresh sign-in.
-    if device.ended_at is not None:
-        return TokenProblem(
-            # The contract's code for "sign in again, keep everything"; the message says why.
-            "token_expired",
-            401,
-            "This device was signed out. Sign in again to carry on syncing.",
-        )
+    problem = _signed_out(device.revoked_at, device.ended_at, device.user.active)
+    if problem is not None:
+        return problem
     idle = timedelta(days=current_app.config["DEVICE_IDLE_DAYS"])
     lifetime = timedelta(days=current_app.config["DEVICE_MAX_DAYS"])
     now = utcnow()
@@ -100,6 +91,61 @@ def _device_for_token(token: str | None) -> Device | TokenProblem:
     if idle_too_long or now - device.created_at > lifetime:
         return TokenProblem("token_expired", 401, "Sign in again to carry on syncing.")
     return device
+
+
+def _signed_out(
+    revoked_at: datetime | None, ended_at: datetime | None, user_active: bool
+) -> TokenProblem | None:
+    if revoked_at is not None or not user_active:
+        return TokenProblem(
+            "device_revoked", 403, "This device has been signed out. Its data will be removed."
+        )
+    # Nothing is lost on a 401: the phone keeps its data and carries on after a fresh sign-in.
+    if ended_at is not None:
+        return TokenProblem(
+            # The contract's code for "sign in again, keep everything"; the message says why.
+            "token_expired",
+            401,
+            "This device was signed out. Sign in again to carry on syncing.",
+        )
+    return None
+
+
+class DeviceSignedOut(Exception):
+    """The device was signed out or revoked after its token was checked (`still_signed_in`)."""
+
+    def __init__(self, problem: TokenProblem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+def still_signed_in(device_id: uuid.UUID, *, lock: bool) -> None:
+    """Ask again, in this transaction, whether the device is still signed in; raise
+    DeviceSignedOut if not.
+
+    The token is checked before the transactions that read and write for it (and on SQLite
+    without the write lock), so a revocation can commit in between. Asked first in a writing
+    transaction with `lock` (the device's row locked on PostgreSQL; SQLite's write lock is
+    already held), a revocation is either wholly before the write, and refused here, or waits
+    for it to commit. Asked in a read, it sees the same moment as the read. The lock is
+    exclusive, not shared: the sync writes the row itself (last_synced_at), and two requests
+    of one phone each holding a shared lock and wanting to write it would deadlock.
+    """
+    query = (
+        select(Device.revoked_at, Device.ended_at, User.active)
+        .join(User, User.id == Device.user_id)
+        .where(Device.id == device_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Device)
+    row = db.session.execute(query).one_or_none()
+    problem = (
+        TokenProblem("invalid_token", 401, "Sign in again on this device.")
+        if row is None
+        else _signed_out(*row)
+    )
+    if problem is not None:
+        raise DeviceSignedOut(problem)
 
 
 def revoke_devices_of(user: User) -> None:

@@ -24,12 +24,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, event, make_url, select, update
+from sqlalchemy import create_engine, event, func, make_url, select, update
 from sqlalchemy.orm import Session
 
+from pwa.accounts import deactivate
 from pwa.extensions import db
 from pwa.measures import score_all
-from pwa.models import CheckIn, Patient, User, change_counter, utcnow
+from pwa.models import CheckIn, Patient, User, base, change_counter, utcnow
 
 from .conftest import PASSWORD, make_check_in, make_patient, make_user
 
@@ -53,6 +54,20 @@ def slow_commits() -> Iterator[None]:
     event.remove(Session, "before_commit", pause)
 
 
+@pytest.fixture(params=["as_configured", "at_commit"])
+def numbering(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run a test with this database's own numbering, and again with provisional numbers
+    given real ones at COMMIT (PostgreSQL's way), so SQLite tries that path too. Afterwards no
+    row may keep a provisional (negative) number."""
+    if request.param == "at_commit":
+        monkeypatch.setattr(base, "numbers_wait_for_commit", lambda session: True)
+    yield request.param
+    db.session.rollback()  # read afresh
+    for model in (Patient, CheckIn):
+        assert (db.session.scalar(select(func.min(model.seq))) or 0) >= 0
+        assert db.session.scalar(select(model.id).where(model.created_seq < 0)) is None
+
+
 def enrol(app: Flask, user: User) -> str:
     response = app.test_client().post(
         "/api/v1/devices", json={"username": user.username, "password": PASSWORD, "name": "Phone"}
@@ -68,7 +83,7 @@ def check_in(patient_id: str) -> dict[str, Any]:
 
 
 def test_a_cursor_never_passes_a_record_that_commits_late(
-    app: Flask, worker: User, slow_commits: None
+    app: Flask, worker: User, slow_commits: None, numbering: str
 ) -> None:
     patients = [str(make_patient(worker).id) for _ in range(WRITERS)]
     admin = make_user("admin")
@@ -145,7 +160,7 @@ def new_patient(worker: User) -> Patient:
     return patient
 
 
-def test_numbers_given_in_one_transaction_keep_their_order(worker: User) -> None:
+def test_numbers_given_in_one_transaction_keep_their_order(worker: User, numbering: str) -> None:
     """A provisional number becomes a real one in the order it was given (PostgreSQL), so what
     is written later in a transaction is numbered later, as on SQLite."""
     first = new_patient(worker)
@@ -198,7 +213,7 @@ def pull(client: Any, token: str, cursor: str | None = None) -> tuple[set[str], 
 
 
 def test_a_record_numbered_first_but_committed_last_still_reaches_the_phone(
-    app: Flask, patient: Patient, patient_user: User, worker: User
+    app: Flask, patient: Patient, patient_user: User, worker: User, numbering: str
 ) -> None:
     """One writer has its numbers and holds its COMMIT; a second writer tries to commit after
     it; the patient's phone pulls in between, and again after both. The second must wait for
@@ -283,3 +298,130 @@ def test_a_sync_with_nothing_to_send_never_waits_for_a_writer(
         writer.close()
     assert again == set()
     assert everything == held and held
+
+
+@pytest.mark.parametrize("sends", [True, False], ids=["push", "pull"])
+def test_a_phone_revoked_while_its_sync_is_under_way_stores_and_receives_nothing(
+    app: Flask, worker: User, patient: Patient, sends: bool
+) -> None:
+    """An admin deactivates a link worker while the worker's phone syncs. The token is checked
+    before the push takes the write lock, so the revocation can commit in between: the push
+    asks again once it holds the lock, and a pull that read before the revocation committed
+    asks again before its answer leaves, as it writes the audit of what it sends (found in
+    review)."""
+    token = enrol(app, worker)
+    patient_id, worker_id = str(patient.id), worker.id
+    db.session.commit()
+    holding, done = threading.Event(), threading.Event()
+
+    def deactivate_meanwhile() -> None:
+        with app.app_context():
+            deactivate(db.session.get(User, worker_id))
+            db.session.flush()  # SQLite: the write lock is the admin's from here to COMMIT
+            holding.set()
+            time.sleep(0.5)  # the phone's request arrives, its token still good
+            db.session.commit()
+            done.set()
+
+    admin = threading.Thread(target=deactivate_meanwhile)
+    admin.start()
+    assert holding.wait(10)
+    sent = check_in(patient_id)
+    response = app.test_client().post(
+        "/api/v1/sync", json={"cursor": None, "changes": [sent] if sends else []},
+        headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    admin.join()
+    assert done.is_set()
+    assert response.status_code == 403 and response.json["error"]["code"] == "device_revoked"
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert db.session.get(CheckIn, uuid.UUID(sent["id"])) is None
+
+
+def test_a_patient_and_their_check_in_committed_mid_pull_both_reach_the_phone(
+    app: Flask, worker: User, patient: Patient, numbering: str
+) -> None:
+    """A pull reads several statements. A writer commits a new patient and their check-in
+    (numbered in that order) between the pull's first statement that looks for changes and
+    the rest. If the positions came from more than one snapshot, the page could hold the
+    check-in without its patient, and the cursor would pass the patient for good (found in
+    review: at READ COMMITTED each statement sees the latest commits; fails on PostgreSQL with
+    a statement per record type. SQLite's read transaction is one snapshot already.)"""
+    token = enrol(app, worker)
+    worker_id = worker.id
+    db.session.commit()
+    phone = app.test_client()
+    received: set[str] = set()
+
+    def pull_into(cursor: str | None) -> str | None:
+        while True:
+            response = phone.post("/api/v1/sync", json={"cursor": cursor, "changes": []},
+                                  headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            received.update(entry["id"] for entry in response.json["changes"])
+            cursor = response.json["cursor"]
+            if not response.json["more"]:
+                return cursor
+
+    cursor = pull_into(None)
+    written: dict[str, str] = {}
+
+    def write_patient_and_check_in() -> None:
+        with app.app_context():
+            newcomer = Patient(given_name="Mid", family_name="Pull", link_worker_id=worker_id,
+                               referral_reason="test", status="active")  # fmt: skip
+            db.session.add(newcomer)
+            db.session.flush()  # numbered first
+            check_in = CheckIn(patient_id=newcomer.id, author_id=worker_id,
+                               source="link_worker", captured_at=utcnow(), measures=UCLA,
+                               scores=score_all(UCLA))  # fmt: skip
+            db.session.add(check_in)
+            db.session.commit()
+            written.update(patient=str(newcomer.id), check_in=str(check_in.id))
+
+    armed = [True]
+    main = threading.current_thread()
+
+    def between_statements(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if armed[0] and threading.current_thread() is main and "LIMIT" in statement:
+            armed[0] = False  # the pull's first look for changes has run: now the writer
+            writer = threading.Thread(target=write_patient_and_check_in)
+            writer.start()
+            writer.join(30)
+
+    event.listen(db.engine, "after_cursor_execute", between_statements)
+    try:
+        cursor = pull_into(cursor)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", between_statements)
+    assert not armed[0] and set(written) == {"patient", "check_in"}
+    pull_into(cursor)
+    assert {written["patient"], written["check_in"]} <= received
+
+
+def test_phones_adding_one_nhs_number_at_once_store_it_once(app: Flask, worker: User) -> None:
+    """The NHS number is checked, then the patient inserted: two phones at once must be
+    checked one after the other (PostgreSQL: a lock on the number; SQLite: the write lock)."""
+    tokens = [enrol(app, worker) for _ in range(4)]
+    db.session.commit()
+    start = threading.Barrier(len(tokens))
+    statuses: list[str] = []
+
+    def add(token: str) -> None:
+        change = {"id": str(uuid.uuid4()), "type": "patient", "base_version": None,
+                  "data": {"given_name": "Nia", "family_name": "Cole", "nhs_number": "9434765919",
+                           "referral_reason": "Lonely", "consent_to_contact": True}}  # fmt: skip
+        client = app.test_client()
+        start.wait()
+        response = client.post("/api/v1/sync", json={"cursor": None, "changes": [change]},
+                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        result = response.json["results"][0] if response.status_code == 200 else {}
+        statuses.append(f"{result.get('status')}:{result.get('code')}")
+
+    threads = [threading.Thread(target=add, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == ["applied:None"] + ["rejected:validation_failed"] * 3
+    stored = db.session.scalars(select(Patient.id).where(Patient.nhs_number == "9434765919"))
+    assert len(list(stored)) == 1

@@ -172,7 +172,10 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     env.pop("DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "flask", "--app", "pwa", "db", "upgrade"], env=env,
                    check=True, capture_output=True, cwd=ROOT)  # fmt: skip
-    ports = [free_port(), free_port()]
+    ports = [free_port()]
+    while len(ports) < 2:  # two different ports (a freed one can come back at once)
+        if (port := free_port()) not in ports:
+            ports.append(port)
     servers = [
         subprocess.Popen(  # noqa: S603 - this interpreter, the repository's gunicorn
             [
@@ -199,6 +202,10 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
                     break
                 except OSError:
                     time.sleep(0.1)
+            else:
+                pytest.fail(f"{base} did not start")
+        # Each answered, and each is still running: two servers, not one answering twice.
+        assert all(server.poll() is None for server in servers)
         yield bases[0], bases[1], served
     finally:
         for server in servers:

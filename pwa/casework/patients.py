@@ -6,11 +6,11 @@ import unicodedata
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 
 from ..access_links import revoke_invitations
 from ..extensions import db
-from ..models import Patient, User, change_counter, utcnow
+from ..models import Patient, User, utcnow
 from ..scope import Refused, check_write, may_read
 from .assignment import link_worker_for
 from .changes import write
@@ -20,17 +20,18 @@ def check_nhs_number_free(actor: User, nhs_number: str | None, patient_id: uuid.
     """Refuse an NHS number another patient of the practice already has.
 
     The message names who has it when the caller may read that patient's record, and says only
-    that someone has it otherwise. Checked after taking the change counter's row lock, held
-    until COMMIT (pwa/models/base.py): two people adding the same NHS number at once are
-    checked one after the other, on PostgreSQL as on SQLite (whose writing transactions hold
-    the write lock from BEGIN).
+    that someone has it otherwise. Two people adding the same NHS number at once are checked
+    one after the other: SQLite's writing transactions hold the write lock from BEGIN, and on
+    PostgreSQL this takes a lock on the number itself (an advisory lock, held until the
+    transaction ends). Not the change counter's row, which writers take last, at COMMIT:
+    taking it here, midway, could deadlock with a writer holding a record this one needs.
     """
     if not nhs_number:
         return
-    db.session.execute(
-        update(change_counter).where(change_counter.c.id == 1)
-        .values(value=change_counter.c.value)
-    )  # fmt: skip
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended("nhs:" + nhs_number, 0)))
+        )
     holder = db.session.scalar(
         select(Patient).where(Patient.nhs_number == nhs_number, Patient.id != patient_id).limit(1)
     )

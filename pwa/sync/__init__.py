@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 
 from .. import casework
 from ..database import reading
-from ..devices import SEEN_RESOLUTION
+from ..devices import SEEN_RESOLUTION, still_signed_in
 from ..extensions import db
 from ..models import AuditEvent, CheckIn, Device, User, utcnow
 from ..projections import feed_entry
@@ -47,6 +47,8 @@ def sync(
         _note_sync(device)
     seen_by = audience(actor)
     with reading():
+        if device_id is not None:  # signed out since its token was checked: nothing is sent
+            still_signed_in(device_id, lock=False)
         # apply_batch only ever gives back a record the caller may read (pwa.scope.may_read).
         conflicts = [feed_entry(o.server_record, seen_by) for o in outcomes if o.server_record]
         entries, after, more = pull(actor, cursor, page_size)
@@ -69,6 +71,8 @@ def _audit_sent(
              "patient_id": p, "user_id": user_id, "device_id": device_id,
              "ip_address": address, "at": utcnow()} for p in patient_ids]  # fmt: skip
     if rows:
+        if device_id is not None:  # signed out since the read: the answer does not leave
+            still_signed_in(device_id, lock=True)
         db.session.execute(insert(AuditEvent), rows)
         db.session.commit()
 
@@ -76,6 +80,8 @@ def _audit_sent(
 def _push(actor: User, device: Device | None, changes: list[Any]) -> list[Outcome]:
     """Store what the phone sent, with its audit rows, in one transaction (each change in its
     own SAVEPOINT: pwa/sync/apply.py)."""
+    if device is not None:  # before anything is written; a revocation waits for the commit
+        still_signed_in(device.id, lock=True)
     outcomes = apply_batch(changes, Batch(actor, device))
     device_id = device.id if device else None
     audits = [

@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import db
@@ -173,41 +185,63 @@ def pull(actor: User, cursor: Position, limit: int) -> tuple[list[dict[str, Any]
         key = _greatest(CommunityAsset.seq, _greatest(AssetReferral.seq, entered))
         sources.append(_Source(named, CommunityAsset, key, RANKS["asset"]))
 
-    found: list[tuple[Position, int]] = []
-    for index, source in enumerate(sources):
-        rows = db.session.execute(
-            source.query(source.key, source.model.id)
-            .where(_after(source.key, source.rank, source.model.id, cursor))
-            .order_by(source.key, source.model.id)
-            .limit(limit + 1)
+    # Every source's next positions in ONE statement, so they come from one snapshot. At READ
+    # COMMITTED (PostgreSQL) each statement sees the latest commits: with a statement per
+    # source, a patient and their check-in committed together between two of them could put
+    # the check-in on the page without the patient, and the cursor would pass the patient.
+    runs = [
+        source.query(
+            source.key.label("key"), literal(source.rank).label("rank"),
+            source.model.id.label("id"), literal(index).label("source"),
         )
-        found.extend((Position(key, source.rank, record_id.hex), index)
-                     for key, record_id in rows)  # fmt: skip
-    exits: dict[int, ScopeExit] = {}
-    if actor.role == "link_worker":
-        for exit in db.session.scalars(
-            select(ScopeExit)
-            .where(
-                ScopeExit.user_id == actor.id, _after(ScopeExit.seq, RANKS["exit"], None, cursor)
+        .where(_after(source.key, source.rank, source.model.id, cursor))
+        .order_by(source.key, source.model.id)
+        .limit(limit + 1)
+        .subquery()
+        for index, source in enumerate(sources)
+    ]  # fmt: skip
+    if actor.role == "link_worker":  # patients who left this caseload
+        runs.append(
+            select(
+                ScopeExit.seq.label("key"), literal(RANKS["exit"]).label("rank"),
+                null().cast(Uuid).label("id"), literal(-1).label("source"),
             )
+            .where(ScopeExit.user_id == actor.id,
+                   _after(ScopeExit.seq, RANKS["exit"], None, cursor))
             .order_by(ScopeExit.seq)
             .limit(limit + 1)
-        ):
-            exits[exit.seq] = exit
-            found.append((Position(exit.seq, RANKS["exit"], ""), -1))
-
-    found.sort()
+            .subquery()
+        )  # fmt: skip
+    merged = union_all(*(select(run) for run in runs)).subquery()
+    rows = db.session.execute(
+        select(merged).order_by(merged.c.key, merged.c.rank, merged.c.id).limit(limit + 1)
+    )
+    found = [(Position(key, rank, record_id.hex if record_id else ""), index)
+             for key, rank, record_id, index in rows]  # fmt: skip
     page = found[:limit]
+    # The page's records, read after its positions. One changed since has a later key now
+    # and is not on this page (a later one carries it); nothing can join the page, since a
+    # commit after the positions were read takes numbers after all of them.
     records = _load(sources, page, cursor)
+    exits = _exits(actor, page)
     entries: list[dict[str, Any]] = []
     for position, index in page:
         if index < 0:
             entries.extend(_deletions(exits[position.key]))
         elif (record := records.get((index, position.id))) is not None:
-            # Not found: the record left the caller's reach between the two steps (a reassign
-            # committed in between, on PostgreSQL); the patient's exit tells the phone.
             entries.append(feed_entry(record, seen_by))
     return entries, (page[-1][0] if page else cursor), len(found) > limit
+
+
+def _exits(actor: User, page: list[tuple[Position, int]]) -> dict[int, ScopeExit]:
+    """The scope exits on the page, by change number."""
+    seqs = [position.key for position, index in page if index < 0]
+    if not seqs:
+        return {}
+    found = db.session.scalars(
+        select(ScopeExit).where(ScopeExit.user_id == actor.id, ScopeExit.seq.in_(seqs))
+    )
+    return {exit.seq: exit for exit in found}
 
 
 @dataclass(frozen=True)
