@@ -98,33 +98,51 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def serve_with_gunicorn(env: dict[str, str], port: int, out: Any) -> subprocess.Popen[bytes]:
+    """Start the app under gunicorn with the repository's configuration, and wait until it
+    answers on `port` (the database upgraded first by the caller)."""
+    server = subprocess.Popen(  # noqa: S603 - this interpreter, the repository's gunicorn
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+         "pwa:create_app()"], env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=out,
+        stderr=subprocess.STDOUT, cwd=ROOT,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    pytest.fail(f"gunicorn did not start on port {port}")
+
+
+def upgraded_env(served: Path, **settings: str) -> dict[str, str]:
+    """An environment for the app over a fresh SQLite database in `served`, migrated."""
+    env = {**os.environ, "PWA_INSTANCE_PATH": str(served),
+           "FLASK_SESSION_COOKIE_SECURE": "false", **settings}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "pwa", "db", "upgrade"], env=env,
+                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+    return env
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+
+
 @pytest.fixture
 def gunicorn(tmp_path: Path, app: Flask) -> Iterator[tuple[str, Path]]:
     """The app under gunicorn with the repository's configuration: two worker processes."""
     port = free_port()
     log = tmp_path / "gunicorn.log"
-    env = {**os.environ, "PWA_INSTANCE_PATH": str(tmp_path / "served"), "BIND": f"127.0.0.1:{port}",
-           "WEB_CONCURRENCY": "2", "FLASK_SESSION_COOKIE_SECURE": "false"}  # fmt: skip
-    env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "pwa", "db", "upgrade"], env=env,
-                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+    env = upgraded_env(tmp_path / "served", WEB_CONCURRENCY="2")
     with log.open("w") as out:
-        server = subprocess.Popen(  # noqa: S603 - this interpreter, the repository's gunicorn
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "pwa:create_app()"], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+        server = serve_with_gunicorn(env, port, out)
     try:
-        for _ in range(100):
-            try:
-                get(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base, log
+        yield f"http://127.0.0.1:{port}", log
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
 
 def test_gunicorn_serves_the_app_and_logs_no_search(gunicorn: tuple[str, Path]) -> None:
@@ -166,51 +184,21 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     """Two app servers, separate gunicorn processes on their own ports, sharing one database
     and one instance folder (its secret key), as behind a load-balancing proxy."""
     served = tmp_path / "served"
-    env = {**os.environ, "PWA_INSTANCE_PATH": str(served), "WEB_CONCURRENCY": "1",
-           "FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_SIGN_IN_LIMITS": '"3 per 15 minutes"',
-           "GUNICORN_ACCESS_LOG": "/dev/null"}  # fmt: skip
-    env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "pwa", "db", "upgrade"], env=env,
-                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+    env = upgraded_env(served, WEB_CONCURRENCY="1", GUNICORN_ACCESS_LOG="/dev/null",
+                       FLASK_SIGN_IN_LIMITS='"3 per 15 minutes"')  # fmt: skip
     ports = [free_port()]
     while len(ports) < 2:  # two different ports (a freed one can come back at once)
         if (port := free_port()) not in ports:
             ports.append(port)
-    servers = [
-        subprocess.Popen(  # noqa: S603 - this interpreter, the repository's gunicorn
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "gunicorn.conf.py"),
-                "pwa:create_app()",
-            ],
-            env={**env, "BIND": f"127.0.0.1:{port}"},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    servers: list[subprocess.Popen[bytes]] = []
     try:
-        for base in bases:
-            for _ in range(100):
-                try:
-                    get(f"{base}/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail(f"{base} did not start")
+        servers.extend(serve_with_gunicorn(env, port, subprocess.DEVNULL) for port in ports)
         # Each answered, and each is still running: two servers, not one answering twice.
         assert all(server.poll() is None for server in servers)
-        yield bases[0], bases[1], served
+        yield f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}", served
     finally:
         for server in servers:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop(server)
 
 
 def post_json(url: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
@@ -44,6 +45,13 @@ REFERRAL_STATUSES = {
 }
 
 
+@lru_cache(maxsize=64)
+def zone_at(minutes: int) -> timezone:
+    """The fixed time zone this many minutes from UTC (a phone's offset when it recorded);
+    made once per offset: the feed asks for one per record it sends."""
+    return timezone(timedelta(minutes=minutes))
+
+
 class CheckIn(Synced, Model):
     """A wellbeing check-in. Immutable once stored: a correction is a new one that `amends` it."""
 
@@ -79,7 +87,7 @@ class CheckIn(Synced, Model):
     def captured_at_local(self) -> datetime:
         """Return when the check-in was captured, in the time zone the phone was in."""
         try:
-            offset = timezone(timedelta(minutes=self.captured_utc_offset))
+            offset = zone_at(self.captured_utc_offset)
             return self.captured_at.astimezone(offset)
         except (ValueError, OverflowError):  # an offset or instant no clock gives: show it in UTC
             return self.captured_at
@@ -112,9 +120,7 @@ class Contact(Synced, Model):
     def happened_at_local(self) -> datetime:
         """Return when it happened, in the time zone the phone was in."""
         try:
-            return self.happened_at.astimezone(
-                timezone(timedelta(minutes=self.happened_utc_offset))
-            )
+            return self.happened_at.astimezone(zone_at(self.happened_utc_offset))
         except (ValueError, OverflowError):
             return self.happened_at
 
