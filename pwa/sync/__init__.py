@@ -36,10 +36,11 @@ def sync(
     """Apply each change in its own transaction, then return a page of the caller's feed,
     its cursor in this database's history (`epoch`, pwa/sync/restore.py).
 
-    Three transactions, so that the database's write lock (SQLite's one, PostgreSQL's change
-    counter) is held only while something is written: the push, if anything was sent; the
-    pull, a read (`reading`) that waits for no writer; and the audit of which patients' records
-    a member of staff was sent, written before the answer leaves.
+    The database's write lock (SQLite's one, PostgreSQL's change counter) is held only while
+    something is written. On SQLite that is three transactions: the push, if anything was
+    sent; the pull, a read (`reading`) that waits for no writer; and the audit of which
+    patients' records a member of staff was sent, written before the answer leaves. On
+    PostgreSQL, whose reads wait for no one, the pull and the audit share the last.
     """
     device_id = device.id if device else None  # read now: a commit expires the device
     outcomes = _push(actor, device, changes) if changes else []
