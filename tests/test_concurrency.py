@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -150,6 +151,15 @@ def test_a_cursor_never_passes_a_record_that_commits_late(
     assert len(acknowledged) >= WRITERS * SYNCS_EACH
     assert stored == acknowledged
     assert pulled == stored, f"{len(stored - pulled)} records never reached the reader"
+
+
+def test_giving_the_real_numbers_changes_nothing_else(worker: User, numbering: str) -> None:
+    """The swap of provisional numbers is not a change to the record: a time written with it
+    (a backfill, the demo's history) stays as written (found by CI: it became now)."""
+    long_ago = utcnow() - timedelta(days=400)
+    patient = make_patient(worker, created_at=long_ago, updated_at=long_ago)
+    db.session.expire_all()
+    assert (patient.created_at, patient.updated_at) == (long_ago, long_ago)
 
 
 def new_patient(worker: User) -> Patient:

@@ -194,11 +194,10 @@ def _number_at_commit(session: Session) -> None:
     connection = session.connection()
     for table in pending.tables.values():
         columns = [table.c[name] for name in _NUMBERED if name in table.c]
-        connection.execute(
-            update(table)
-            .where(table.c.seq < 0)
-            .values({c: case((c < 0, before - c), else_=c) for c in columns})
-        )
+        values: dict[Any, Any] = {c: case((c < 0, before - c), else_=c) for c in columns}
+        if "updated_at" in table.c:  # as written: the swap is not a change (no onupdate)
+            values[table.c.updated_at] = table.c.updated_at
+        connection.execute(update(table).where(table.c.seq < 0).values(values))
     for obj in list(session.identity_map.values()):  # the objects still held, as now stored
         for name in _NUMBERED:
             value = obj.__dict__.get(name)
