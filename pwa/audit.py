@@ -54,9 +54,22 @@ def audit_shown(action: str, patients: Iterable[Patient]) -> None:
     """Record that a list showed these patients to the signed-in person: one row per patient,
     so "who has seen my record" finds list views too. Added to this transaction."""
     user_id = current_user.id if current_user and current_user.is_authenticated else None
+    audit_reads(action, (patient.id for patient in patients), user_id)
+
+
+def audit_reads(
+    action: str,
+    patient_ids: Iterable[uuid.UUID],
+    user_id: uuid.UUID | None,
+    device_id: uuid.UUID | None = None,
+) -> bool:
+    """Add one read event per patient to this transaction, in one INSERT (a list shown, a
+    sync page sent); return whether there were any."""
     address = request.remote_addr if has_request_context() else None
-    rows = [{"action": action, "record_type": "patients", "record_id": str(patient.id),
-             "patient_id": patient.id, "user_id": user_id, "ip_address": address, "at": utcnow()}
-            for patient in patients]  # fmt: skip
+    rows = [{"action": action, "record_type": "patients", "record_id": str(patient_id),
+             "patient_id": patient_id, "user_id": user_id, "device_id": device_id,
+             "ip_address": address, "at": utcnow()}
+            for patient_id in patient_ids]  # fmt: skip
     if rows:
         db.session.execute(insert(AuditEvent), rows)
+    return bool(rows)

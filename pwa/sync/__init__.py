@@ -8,13 +8,12 @@ caller's changes by cursor, projected for their audience. The HTTP side lives in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
-from flask import has_request_context, request
 from sqlalchemy import insert, select, update
 
 from .. import casework
+from ..audit import audit_reads
 from ..database import reading
 from ..devices import SEEN_RESOLUTION, still_signed_in
 from ..extensions import db
@@ -64,18 +63,15 @@ def sync(
 
 
 def _audit_sent(
-    user_id: uuid.UUID, device_id: uuid.UUID | None, patient_ids: Iterable[uuid.UUID]
+    user_id: uuid.UUID, device_id: uuid.UUID | None, patient_ids: set[uuid.UUID]
 ) -> None:
     """Record, before the answer leaves, whose records a member of staff's phone was sent."""
-    address = request.remote_addr if has_request_context() else None
-    rows = [{"action": "patient.sync_read", "record_type": "patients", "record_id": str(p),
-             "patient_id": p, "user_id": user_id, "device_id": device_id,
-             "ip_address": address, "at": utcnow()} for p in patient_ids]  # fmt: skip
-    if rows:
-        if device_id is not None:  # signed out since the read: the answer does not leave
-            still_signed_in(device_id, lock=True)
-        db.session.execute(insert(AuditEvent), rows)
-        db.session.commit()
+    if not patient_ids:
+        return
+    if device_id is not None:  # signed out since the read: the answer does not leave
+        still_signed_in(device_id, lock=True)
+    audit_reads("patient.sync_read", patient_ids, user_id, device_id)
+    db.session.commit()
 
 
 def _push(actor: User, device: Device | None, changes: list[Any]) -> list[Outcome]:
